@@ -1,0 +1,54 @@
+# The book's commands. On a fresh machine with python3 (>= 3.11), make and git:
+#   make book   -> set up .venv, execute stale chapters, render _build/html
+#   make test   -> set up .venv (and Chromium for the browser test), run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup browser book html test sync chapter check bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's chromium for the browser test; installed when missing and we may use apt-get.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null \
+	      || echo "chromium could not be installed: the browser test will be skipped (and fail under CI)"; \
+	  else echo "chromium is absent and cannot be installed here: the browser test will be skipped"; fi; }
+
+# Execute the chapters whose .ipynb no longer matches their .py, then render the HTML.
+book: setup
+	$(BIN)/python -m ibcore.notebooks sync --stale
+	$(MAKE) html
+
+html: setup
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Every test: unit tests, pairing and contract, nbval at book scale, papermill at smoke scale,
+# the book build with warnings as errors, and the browser test of the built site.
+test: setup browser
+	$(BIN)/python -m pytest
+
+# Regenerate every chapter's .ipynb from its .py and execute it at book scale.
+sync: setup
+	$(BIN)/python -m ibcore.notebooks sync
+
+# One chapter: make chapter NB=notebooks/01_beta_vae_decomposition.py
+chapter: setup
+	$(BIN)/python -m ibcore.notebooks sync $(NB)
+
+check: setup
+	$(BIN)/python -m ibcore.notebooks check
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf _build runs .pytest_cache

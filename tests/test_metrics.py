@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from ibcore.metrics import dci, discretize, mig, mutual_information_matrix
+
+SIZES = (3, 6, 10, 20)
+
+
+def factors(n=4000, sizes=SIZES, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.stack([rng.integers(0, s, n) for s in sizes], 1)
+
+
+def test_discretize_uses_equal_width_bins():
+    x = np.arange(40.0)[:, None] * 0.5  # 0, 0.5, ..., 19.5: two values per bin of width 0.975
+    d = discretize(x, 20)
+    assert d.min() == 1 and d.max() == 20
+    assert np.bincount(d[:, 0])[1:].tolist() == [2] * 20
+
+
+def test_code_equal_to_the_factors_scores_one():
+    v = factors()
+    score, gaps = mig(v.astype(float), v, per_factor=True)
+    # not exactly 1: the plug-in MI of the runner-up latent is biased up by about (bins-1)(K-1)/(2N)
+    assert score == pytest.approx(1.0, abs=0.01)
+    np.testing.assert_allclose(gaps, 1.0, atol=0.02)
+
+
+def test_affine_transform_of_the_factors_scores_one():
+    v = factors()
+    codes = v * np.array([1, -2, 0.3, 7]) + 3.0  # equal-width bins still separate every value
+    assert mig(codes, v) == pytest.approx(1.0, abs=0.01)
+
+
+def test_factor_copied_into_two_latents_has_no_gap():
+    v = factors()
+    codes = np.concatenate([v, v[:, :1]], 1).astype(float)
+    _, gaps = mig(codes, v, per_factor=True)
+    assert gaps[0] == pytest.approx(0.0, abs=1e-9)
+    np.testing.assert_allclose(gaps[1:], 1.0, atol=0.02)
+
+
+def test_code_independent_of_the_factors_scores_about_zero():
+    v = factors(n=20000)
+    codes = np.random.default_rng(1).normal(size=(20000, 6))
+    assert mig(codes, v) < 0.01
+
+
+def test_factor_subset_is_chen_convention():
+    v = factors()
+    codes = np.concatenate([v[:, 1:], v[:, 1:2]], 1).astype(float)  # factor 0 absent, factor 1 duplicated
+    assert mig(codes, v, factor_subset=[2, 3]) == pytest.approx(1.0, abs=0.01)
+    assert mig(codes, v) < 0.6
+
+
+def test_mutual_information_matrix_in_nats():
+    v = factors()
+    m = mutual_information_matrix(v.astype(float), v)
+    np.testing.assert_allclose(np.diag(m), np.log(SIZES), atol=0.03)  # H of a uniform factor
+
+
+def test_dci_perfect_and_random_codes():
+    v_train, v_test = factors(3000, seed=0), factors(1000, seed=1)
+    perfect = dci(v_train.astype(float), v_train, v_test.astype(float), v_test)
+    assert perfect["disentanglement"] > 0.95 and perfect["completeness"] > 0.95
+    assert perfect["informativeness"] > 0.99
+    rng = np.random.default_rng(2)
+    random = dci(rng.normal(size=(3000, 4)), v_train, rng.normal(size=(1000, 4)), v_test)
+    assert random["disentanglement"] < 0.1 and random["informativeness"] < 0.3

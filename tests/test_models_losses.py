@@ -1,0 +1,60 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.distributions import Normal, kl_divergence
+
+from ibcore.losses import beta_vae_loss, gaussian_kl
+from ibcore.models import VAE, VAEConfig
+
+
+def test_gaussian_kl_matches_torch_distributions():
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(7, 4, generator=g), torch.randn(7, 4, generator=g)
+    expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0))
+    torch.testing.assert_close(gaussian_kl(mu, logvar), expected)
+
+
+def test_beta_vae_loss_terms_in_nats_summed_over_pixels():
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand(5, 1, 8, 8, generator=g) > 0.5).float()
+    logits = torch.randn(5, 1, 8, 8, generator=g)
+    mu, logvar = torch.randn(5, 3, generator=g), torch.randn(5, 3, generator=g)
+    out = beta_vae_loss(logits, x, mu, logvar, beta=4.0)
+    rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum((1, 2, 3)).mean()
+    torch.testing.assert_close(out["rec"], rec)
+    torch.testing.assert_close(out["kl_per_dim"], gaussian_kl(mu, logvar).mean(0))
+    torch.testing.assert_close(out["kl"], out["kl_per_dim"].sum())
+    torch.testing.assert_close(out["loss"], rec + 4.0 * out["kl"])
+
+
+@pytest.mark.parametrize("arch", ["burgess", "mlp"])
+@pytest.mark.parametrize("resolution", [32, 64])
+def test_vae_shapes(arch, resolution):
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(arch=arch, resolution=resolution, latents=6))
+    x = torch.rand(3, 1, resolution, resolution)
+    logits, mu, logvar, z = model(x)
+    assert logits.shape == x.shape and mu.shape == logvar.shape == z.shape == (3, 6)
+    pm, pv = model.posterior(x, batch_size=2)
+    torch.testing.assert_close(pm, mu)  # the posterior mean is deterministic
+    assert model.training
+
+
+def test_burgess_architecture_follows_the_paper():
+    model = VAE(VAEConfig(arch="burgess", resolution=64))
+    convs = [m for m in model.encoder if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 4 and all(c.out_channels == 32 and c.kernel_size == (4, 4) and c.stride == (2, 2) for c in convs)
+    linears = [m.out_features for m in model.encoder if isinstance(m, torch.nn.Linear)]
+    assert linears == [256, 256, 20]
+
+
+def test_mlp_architecture_follows_the_paper():
+    model = VAE(VAEConfig(arch="mlp", resolution=64))
+    enc = [m.out_features for m in model.encoder if isinstance(m, torch.nn.Linear)]
+    dec = [m.out_features for m in model.decoder if isinstance(m, torch.nn.Linear)]
+    assert enc == [1200, 1200, 20] and dec == [1200, 1200, 1200, 4096]
+
+
+def test_unknown_architecture_is_rejected():
+    with pytest.raises(ValueError, match="arch"):
+        VAE(VAEConfig(arch="resnet"))
