@@ -15,7 +15,21 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["Claims"]
+__all__ = ["Claims", "glue_values"]
+
+
+def glue_values(values: dict[str, Any]) -> None:
+    """Glue numbers for the prose (``{glue:text}`name:.2f```), as plain Python numbers.
+
+    NumPy scalars are converted first: myst-nb formats a glued value from its text repr, and
+    ``np.float64(1.5)`` is not a number to it. Used by every chapter.
+    """
+    from myst_nb import glue
+
+    for name, value in values.items():
+        if hasattr(value, "item"):  # NumPy / torch scalars
+            value = value.item()
+        glue(name, value, display=False)
 
 
 @dataclass

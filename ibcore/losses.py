@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["gaussian_kl", "beta_vae_loss"]
+__all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss"]
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -43,3 +43,30 @@ def beta_vae_loss(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logva
     kl_per_dim = gaussian_kl(mu, logvar).mean(0)  # (L,)
     kl = kl_per_dim.sum()
     return {"loss": rec + beta * kl, "rec": rec, "kl": kl, "kl_per_dim": kl_per_dim}
+
+
+def weight_ib_loss(logits: torch.Tensor, y: torch.Tensor, kl: torch.Tensor, beta: float,
+                   n_train: int) -> dict[str, torch.Tensor]:
+    """The information bottleneck for the weights (Achille & Soatto 2018, JMLR, eq. 3):
+
+        L = H_{p,q}(y | x, w) + beta * KL(q(w|D) || p(w)) / N,
+
+    per training example: the cross-entropy (nats, batch mean) plus beta times the weights' KL (nats,
+    the whole network) divided by the training-set size N, so that N * L is the paper's Lagrangian
+    over the data set. beta = 1 is the (negative) ELBO of Bayesian inference. Used by chapter 6.
+    """
+    ce = F.cross_entropy(logits, y)
+    return {"loss": ce + beta * kl / n_train, "ce": ce, "kl": kl}
+
+
+def vib_loss(logits: torch.Tensor, y: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+             beta: float) -> dict[str, torch.Tensor]:
+    """The variational IB Lagrangian (Alemi et al. 2017, eq. 8): CE(y | z) + beta * KL(q(z|x) || N(0, I)).
+
+    Both terms in nats per example (batch means), so beta is the same unit-free number as in
+    H(y|z) + beta I(z;x); the KL is a variational upper bound on I(z;x) and the cross-entropy on
+    H(y|z). Used by chapter 5.
+    """
+    ce = F.cross_entropy(logits, y)
+    kl = gaussian_kl(mu, logvar).sum(-1).mean()
+    return {"loss": ce + beta * kl, "ce": ce, "kl": kl}

@@ -1,14 +1,16 @@
-"""Models of the book. VAEs with a Gaussian encoder and a Bernoulli decoder (chapters 1-2)."""
+"""Models of the book: VAEs (chapters 1-2), conv classifiers (chapters 3-5), Bayesian networks (chapter 6)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["VAEConfig", "VAE"]
+__all__ = ["VAEConfig", "VAE", "BayesLinear", "BayesMLP", "ConvNetConfig", "ConvNet", "VIB"]
 
 
 @dataclass(frozen=True)
@@ -99,3 +101,162 @@ class VAE(nn.Module):
         out = [self.encode(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]
         self.train(was_training)
         return torch.cat([m for m, _ in out]), torch.cat([v for _, v in out])
+
+
+class BayesLinear(nn.Module):
+    """Linear layer with a mean-field Gaussian posterior q(w) = N(mu, sigma^2) over weights and biases.
+
+    The forward pass samples pre-activations with the local reparameterisation trick (Kingma, Salimans &
+    Welling 2015, eq. 6): b = x mu_W^T + mu_b + sqrt(x^2 (sigma_W^2)^T + sigma_b^2) * eps, one eps per
+    example and unit, which has lower variance than sampling one weight matrix per batch. ``sample=False``
+    (or eval mode) uses the posterior mean. The prior is p(w) = N(0, prior_sigma^2) on every weight;
+    :meth:`kl` is KL(q(w) || p(w)) in nats, in closed form. sigma is parameterised by its log.
+
+    Used by chapter 6.
+    """
+
+    def __init__(self, d_in: int, d_out: int, prior_sigma: float = 0.1, init_sigma: float = 3e-3):
+        super().__init__()
+        self.prior_sigma = prior_sigma
+        self.weight_mu = nn.Parameter(torch.empty(d_out, d_in))
+        nn.init.kaiming_uniform_(self.weight_mu, a=5**0.5)  # as nn.Linear
+        self.bias_mu = nn.Parameter(torch.zeros(d_out))
+        self.weight_logsigma = nn.Parameter(torch.full((d_out, d_in), math.log(init_sigma)))
+        self.bias_logsigma = nn.Parameter(torch.full((d_out,), math.log(init_sigma)))
+
+    def forward(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
+        mean = F.linear(x, self.weight_mu, self.bias_mu)  # (B, out)
+        if sample is False or (sample is None and not self.training):
+            return mean
+        var = F.linear(x.pow(2), (2 * self.weight_logsigma).exp(), (2 * self.bias_logsigma).exp())  # (B, out)
+        return mean + var.clamp_min(1e-16).sqrt() * torch.randn_like(mean)
+
+    def kl(self) -> torch.Tensor:
+        """KL(q(w) || p(w)) in nats, summed over weights and biases (closed form for Gaussians)."""
+        total = torch.zeros(())
+        for mu, logsigma in ((self.weight_mu, self.weight_logsigma), (self.bias_mu, self.bias_logsigma)):
+            var_ratio = (2 * logsigma).exp() / self.prior_sigma**2
+            total = total + 0.5 * (var_ratio + mu.pow(2) / self.prior_sigma**2 - 1 - var_ratio.log()).sum()
+        return total
+
+
+class BayesMLP(nn.Module):
+    """MLP of :class:`BayesLinear` layers with ReLUs, e.g. 64-256-256-10 on 8x8 digits.
+
+    ``forward(x)`` returns logits (B, classes); ``hidden(x)`` the last hidden representation (B, H)
+    (the representation of slide 12); ``kl()`` the weights' KL to the prior in nats. Used by chapter 6.
+    """
+
+    def __init__(self, sizes: tuple[int, ...] = (64, 256, 256, 10), prior_sigma: float = 0.1, init_sigma: float = 3e-3):
+        super().__init__()
+        self.layers = nn.ModuleList(BayesLinear(a, b, prior_sigma, init_sigma) for a, b in zip(sizes, sizes[1:]))
+
+    def hidden(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
+        x = x.flatten(1)
+        for layer in self.layers[:-1]:
+            x = F.relu(layer(x, sample))
+        return x
+
+    def forward(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
+        return self.layers[-1](self.hidden(x, sample), sample)
+
+    def kl(self) -> torch.Tensor:
+        return sum((layer.kl() for layer in self.layers), torch.zeros(()))
+
+    def param_groups(self, lr_mu: float, lr_sigma: float) -> list[dict]:
+        """Adam groups: means and log-sigmas with their own learning rates."""
+        sig = [p for n, p in self.named_parameters() if "logsigma" in n]
+        mus = [p for n, p in self.named_parameters() if "logsigma" not in n]
+        return [{"params": mus, "lr": lr_mu}, {"params": sig, "lr": lr_sigma}]
+
+
+@dataclass(frozen=True)
+class ConvNetConfig:
+    """A small all-convolutional classifier family (chapters 3-5).
+
+    channels : output channels of each block; depth = len(channels), 1 to 4 blocks.
+    downsample : "stride" (3x3 conv of stride 2) or "maxpool" (3x3 conv of stride 1, then 2x2 max-pooling).
+    dropout : drop probability after every block's ReLU (0 = none).
+    global_pool : average the last block over space before the linear classifier (True), or flatten it.
+    """
+
+    channels: tuple[int, ...] = (16, 32, 32, 64)
+    downsample: Literal["stride", "maxpool"] = "stride"
+    dropout: float = 0.0
+    global_pool: bool = True
+    batch_norm: bool = True
+    in_channels: int = 1
+    canvas: int = 32
+    classes: int = 10
+
+
+class ConvBlock(nn.Module):
+    """conv 3x3 -> batch norm -> ReLU, halving the resolution by a stride or a 2x2 max-pool."""
+
+    def __init__(self, c_in: int, c_out: int, downsample: str, batch_norm: bool):
+        super().__init__()
+        stride = 2 if downsample == "stride" else 1
+        self.conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=not batch_norm)
+        self.norm = nn.BatchNorm2d(c_out) if batch_norm else nn.Identity()
+        self.pool = nn.MaxPool2d(2) if downsample == "maxpool" else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(F.relu(self.norm(self.conv(x))))
+
+
+class ConvNet(nn.Module):
+    """Classifier of :class:`ConvNetConfig`; exposes every block's activations.
+
+    ``forward(x)`` returns logits (B, classes); ``blocks(x)`` returns the list of block activations
+    [(B, C_1, H/2, W/2), ..., (B, C_d, H/2^d, W/2^d)] after dropout (the representations the chapters
+    probe), then the globally pooled (B, C_d) vector if ``global_pool``. Used by chapters 3-5.
+    """
+
+    def __init__(self, cfg: ConvNetConfig = ConvNetConfig()):
+        super().__init__()
+        if not 1 <= len(cfg.channels) <= 4:
+            raise ValueError(f"depth must be 1 to 4 blocks, got {len(cfg.channels)}")
+        if cfg.downsample not in ("stride", "maxpool"):
+            raise ValueError(f"downsample must be 'stride' or 'maxpool', got {cfg.downsample!r}")
+        if not 0.0 <= cfg.dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1), got {cfg.dropout}")
+        self.cfg = cfg
+        ins = (cfg.in_channels,) + tuple(cfg.channels[:-1])
+        self.layers = nn.ModuleList(ConvBlock(a, b, cfg.downsample, cfg.batch_norm) for a, b in zip(ins, cfg.channels))
+        self.drop = nn.Dropout(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
+        side = cfg.canvas // 2 ** len(cfg.channels)
+        d_head = cfg.channels[-1] if cfg.global_pool else cfg.channels[-1] * side * side
+        self.head = nn.Linear(d_head, cfg.classes)
+
+    def blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        out = []
+        for layer in self.layers:
+            x = self.drop(layer(x))
+            out.append(x)
+        if self.cfg.global_pool:
+            out.append(x.mean((2, 3)))  # (B, C_d)
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.blocks(x)[-1]
+        return self.head(z.flatten(1))
+
+
+class VIB(nn.Module):
+    """Variational information bottleneck classifier (Alemi et al. 2017): a stochastic code z of x.
+
+    Encoder: MLP d_in-hidden-hidden-2k giving q(z|x) = N(mu, diag exp(logvar)); decoder: a linear
+    softmax classifier q(y|z). ``forward(x)`` returns ``(logits, mu, logvar)`` for one reparameterised
+    sample (the posterior mean in eval mode). Used by chapter 5.
+    """
+
+    def __init__(self, d_in: int, k: int = 32, hidden: int = 256, classes: int = 10):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
+                                     nn.ReLU(), nn.Linear(hidden, 2 * k))
+        self.decoder = nn.Linear(k, classes)
+
+    def forward(self, x: torch.Tensor):
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)  # (B, k) each
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu
+        return self.decoder(z), mu, logvar

@@ -94,7 +94,7 @@ def execute(chapter: Path, parameters: dict | None = None, output: Path | None =
     py, ipynb = chapter.with_suffix(".py"), chapter.with_suffix(".ipynb")
     if output is None:  # start from the .py's cells: nothing stale survives
         jupytext.write(jupytext.read(py), ipynb)
-    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "--cwd", str(ipynb.parent), str(ipynb),
+    cmd = [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3", "--cwd", str(ipynb.parent), str(ipynb),
            str(output or ipynb)]
     for key, value in (parameters or {}).items():
         cmd += ["-p", key, str(value)]

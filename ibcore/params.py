@@ -30,6 +30,24 @@ CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # Burgess et al. 2017 / Locatello et al. 2019: 300k steps of batch 64 at 64 px.
         "paper": dict(steps=300_000, batch_size=64, n_codes=50_000, est_batch=2048, resolution=64, lr=1e-4),
     },
+    "03": {
+        # cluttered digits per split; Adam one-cycle peaking at lr; epochs over n_train
+        "smoke": dict(n_train=256, n_probe=200, n_test=200, epochs=1, batch_size=64, lr=2e-3),
+        "book": dict(n_train=6000, n_probe=3000, n_test=3000, epochs=8, batch_size=128, lr=2e-3),
+        "paper": dict(n_train=20000, n_probe=5000, n_test=5000, epochs=30, batch_size=128, lr=2e-3),
+    },
+    "05": {
+        # n_train >= 4000 so that random labels are visibly slower to fit (issue #7)
+        "smoke": dict(n_train=256, n_test=200, vib_epochs=2, mem_epochs=1, mem_channels=(8, 16)),
+        "book": dict(n_train=4000, n_test=2000, vib_epochs=30, mem_epochs=60, mem_channels=(16, 32, 32)),
+        "paper": dict(n_train=20000, n_test=5000, vib_epochs=100, mem_epochs=300, mem_channels=(32, 64, 64, 128)),
+    },
+    "06": {
+        # epochs over n_train images of batch 100; Adam learning rates of the means and of log-sigma
+        "smoke": dict(n_train=300, epochs=3, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2),
+        "book": dict(n_train=1000, epochs=200, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2),
+        "paper": dict(n_train=1000, epochs=2000, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2),
+    },
 }
 
 

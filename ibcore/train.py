@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-__all__ = ["fit"]
+__all__ = ["fit", "epoch_batches", "accuracy", "train_classifier"]
 
 #: ``step_loss(model, batch, step) -> dict`` of named terms; ``"loss"`` is minimised.
 StepLoss = Callable[[nn.Module, Any, int], Mapping[str, torch.Tensor]]
@@ -49,7 +49,7 @@ def fit(model: nn.Module, step_loss: StepLoss, batches: Callable[[int], Any] | I
     log_every : log every this many steps (and at the last step).
     log_steps : extra steps to log (e.g. dense logging early in training).
     callbacks : called at each logged step with ``(step, model, row)``; a returned dict adds
-        columns to that row (e.g. a metric on held-out data).
+        columns to that row (e.g. a metric on held-out data); ``{"stop": True}`` ends training there.
     progress : show a tqdm bar on stderr.
 
     Returns
@@ -77,7 +77,10 @@ def fit(model: nn.Module, step_loss: StepLoss, batches: Callable[[int], Any] | I
             row = {"step": step, **_scalars(terms)}
             for cb in callbacks:
                 row.update(cb(step, model, row) or {})
+            stop = bool(row.pop("stop", False))
             rows.append(row)
+            if stop:
+                break
     return pd.DataFrame(rows)
 
 
@@ -92,3 +95,73 @@ def _cycler(iterable: Iterable[Any]) -> Callable[[int], Any]:
             return next(state["it"])
 
     return get
+
+
+def epoch_batches(n: int, batch_size: int, generator: torch.Generator) -> Callable[[int], torch.Tensor]:
+    """``batches(step)`` for :func:`fit`: index batches of a fresh permutation each epoch (last partial
+    batch dropped), reproducible from ``generator``. Used by chapters 3-6."""
+    per_epoch = max(1, n // batch_size)
+    state: dict[int, torch.Tensor] = {}
+
+    def batch(step: int) -> torch.Tensor:
+        epoch, i = divmod(step - 1, per_epoch)
+        if epoch not in state:
+            state.clear()
+            state[epoch] = torch.randperm(n, generator=generator)
+        return state[epoch][i * batch_size:(i + 1) * batch_size]
+
+    return batch
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2048) -> float:
+    """Fraction of ``y`` predicted by ``model(x).argmax(1)``, in eval mode. Used by chapters 3-6."""
+    was = model.training
+    model.eval()
+    pred = torch.cat([model(x[i:i + batch_size]).argmax(1) for i in range(0, len(x), batch_size)])
+    model.train(was)
+    return float((pred.cpu() == y.cpu()).float().mean())
+
+
+def train_classifier(arch, x: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int = 128,
+                     lr: float = 2e-3, seed: int = 0, device: torch.device | str = "cpu",
+                     extra_loss: Callable[[nn.Module, torch.Tensor, int], Mapping[str, torch.Tensor]] | None = None,
+                     schedule: str = "onecycle", callbacks: Iterable[Callback] = (), progress: bool = True,
+                     desc: str = "train") -> tuple[nn.Module, pd.DataFrame]:
+    """Train a :class:`ibcore.models.ConvNet` of config ``arch`` with cross-entropy (nats).
+
+    Adam with a one-cycle learning-rate schedule peaking at ``lr`` (Smith & Topin 2019; ``schedule="constant"``
+    keeps ``lr``), ``epochs`` passes
+    over ``(x, y)`` in shuffled batches, everything seeded by ``seed``. ``extra_loss(model, x_batch, step)``
+    may return more named terms whose ``"loss"`` is added (e.g. a KL penalty), or a model factory may
+    be passed as ``arch``. Returns the model (eval mode) and the :func:`fit` history. Used by chapters 3-5.
+    """
+    from ibcore.models import ConvNet, ConvNetConfig
+    from ibcore.runtime import seed_everything
+
+    seed_everything(seed)
+    model = (ConvNet(arch) if isinstance(arch, ConvNetConfig) else arch()).to(device)
+    x, y = x.to(device), y.to(device)
+    per_epoch = max(1, len(x) // batch_size)
+    steps = epochs * per_epoch
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    if schedule not in ("onecycle", "constant"):
+        raise ValueError(f"schedule must be 'onecycle' or 'constant', got {schedule!r}")
+    scheduler = (torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
+                 if schedule == "onecycle" else None)
+    batches = epoch_batches(len(x), batch_size, torch.Generator().manual_seed(seed))
+
+    def step_loss(model, idx, step):
+        xb = x[idx]
+        ce = torch.nn.functional.cross_entropy(model(xb), y[idx])
+        terms = {"loss": ce, "ce": ce}
+        if extra_loss is not None:
+            extra = dict(extra_loss(model, xb, step))
+            terms["loss"] = ce + extra.pop("loss")
+            terms.update(extra)
+        return terms
+
+    history = fit(model, step_loss, batches, steps, optimizer=optimizer, scheduler=scheduler,
+                  log_every=per_epoch, callbacks=callbacks, progress=progress, desc=desc)
+    model.eval()
+    return model, history

@@ -1,3 +1,11 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 1. The β-VAE objective and its decomposition
 #
@@ -22,6 +30,9 @@
 # information the code keeps about the image *and* on the dependence between its components. The slide writes
 # "$= I(z;x) + \mathrm{TC}(z)$" and drops the last term. This chapter trains β-VAEs on procedural dSprites
 # {cite}`dsprites17` for five values of β and measures all three terms.
+#
+# Source of this chapter: {download}`01_beta_vae_decomposition.py <01_beta_vae_decomposition.py>` (jupytext),
+# with its outputs in {download}`01_beta_vae_decomposition.ipynb <01_beta_vae_decomposition.ipynb>`.
 
 # %% tags=["parameters"]
 seed = 0  # seed of data, initialisation and estimators
@@ -44,10 +55,9 @@ import math
 import matplotlib.pyplot as plt
 import pandas as pd
 import torch
-from myst_nb import glue
 
 from ibcore import plots, seed_everything
-from ibcore.claims import Claims
+from ibcore.claims import Claims, glue_values
 from ibcore.data import DSprites
 from ibcore.info import kl_decomposition
 from ibcore.losses import beta_vae_loss
@@ -66,8 +76,7 @@ ds = DSprites(resolution=cfg.resolution)
 # nothing is downloaded. Each row varies one factor around the same image:
 
 # %%
-fig = plots.factor_sweep(ds, base=(2, 4, 5, 16, 16))
-glue("fig_factors", fig, display=False)
+plots.factor_sweep(ds, base=(2, 4, 5, 16, 16))
 plt.show()
 
 # %% [markdown]
@@ -124,8 +133,7 @@ table[["beta", "rec", "kl", "mi", "tc", "dimwise_kl", "sum", "sum_err_pct", "dim
 # $-\log p(x \mid z=\mu)$ summed over pixels.
 
 # %%
-fig = plots.decomposition_vs_beta(table)
-glue("fig_decomposition", fig, display=False)
+plots.decomposition_vs_beta(table)
 plt.show()
 
 # %% [markdown]
@@ -139,7 +147,7 @@ plt.show()
 # The price of the bottleneck is reconstruction: the rate-distortion view of the same models.
 
 # %%
-fig = plots.rate_distortion(table)
+plots.rate_distortion(table)
 plt.show()
 
 # %% [markdown]
@@ -183,13 +191,12 @@ estimators.round(3)
 
 # %%
 first, last = table.iloc[0], table.iloc[-1]
-for name, value in {
+glue_values({
     "n_codes": cfg.n_codes, "steps": cfg.steps, "est_batch": cfg.est_batch, "log_n": float(table["log_n"].iloc[0]),
     "beta_first": f"{first.beta:g}", "beta_last": f"{last.beta:g}", "beta_mid": f"{beta_mid:g}",
     "mi_first": first.mi, "mi_last": last.mi, "tc_first": first.tc, "tc_last": last.tc,
     "dimwise_pct_min": table["dimwise_pct"].min(), "dimwise_pct_max": table["dimwise_pct"].max(),
-}.items():
-    glue(name, value, display=False)
+})
 
 # %% [markdown]
 # ## Claim check

@@ -61,8 +61,7 @@ def test_unknown_scale_fails_at_the_parameters_cell(chapter, tmp_path):
                             parameters={"scale": "huge"}, kernel_name="python3", progress_bar=False,
                             cwd=str(chapter.parent))
     assert "scale must be one of 'smoke', 'book', 'paper'; got 'huge'" in str(err.value)
-    nb = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
-    injected = next(i for i, c in enumerate(nb.cells) if "injected-parameters" in c.metadata.get("tags", []))
-    failed = next(i for i, c in enumerate(nb.cells)
-                  if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", [])))
-    assert failed == injected + 1, "the error must come from the cell right after the parameters"
+    code = [c for c in nbformat.read(tmp_path / "bad.ipynb", as_version=4).cells if c.cell_type == "code"]
+    injected = next(i for i, c in enumerate(code) if "injected-parameters" in c.metadata.get("tags", []))
+    failed = next(i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
+    assert failed == injected + 1, "the error must come from the code cell right after the parameters"

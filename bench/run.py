@@ -1,0 +1,231 @@
+"""Benchmarks of the book: time-to-claim, the training step, evaluation, data; speed and memory.
+
+    python bench/run.py                   # everything at full size (chapters re-executed at book scale)
+    python bench/run.py --from-notebooks  # chapter times from the stored notebooks' papermill metadata
+    python bench/run.py --tiny            # every code path at a tiny size (the tests use it)
+
+Writes ``bench/results.json`` (or ``--out``) and a bar chart of chapter times, and prints a table.
+Nothing here is asserted: the targets are in issue #9 and in the book's Performance page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {
+    "book_minutes": 45.0, "step_speed_ratio": 0.97, "mig_seconds": 10.0, "exact_decomposition_seconds": 10.0,
+    "dsprites_all_seconds": 5.0, "dsprites_all_mib": 512.0,
+}
+
+
+def _child_rss_mib() -> float:
+    """Peak resident memory of the largest finished child process, MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _in_child(code: str) -> dict:
+    """Run ``code`` (which prints one JSON line) in a fresh interpreter; add its peak RSS in MiB."""
+    wrapper = ("import json, resource, subprocess, sys\n"
+               "p = subprocess.run([sys.executable, '-c', sys.argv[1]], capture_output=True, text=True, check=True)\n"
+               "out = json.loads(p.stdout.strip().splitlines()[-1])\n"
+               "out['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+               "print(json.dumps(out))\n")
+    proc = subprocess.run([sys.executable, "-c", wrapper, code], capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-3000:])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def chapter_times(from_notebooks: bool, tiny: bool) -> list[dict]:
+    """Wall-clock seconds (and peak RSS when re-executed) of every chapter."""
+    from ibcore.notebooks import toc_chapters
+
+    rows = []
+    for chapter in toc_chapters():
+        nb = chapter.with_suffix(".ipynb")
+        if from_notebooks:
+            meta = json.loads(nb.read_text())["metadata"].get("papermill", {})
+            rows.append({"chapter": chapter.name, "scale": "book", "seconds": meta.get("duration"),
+                         "peak_rss_mib": None, "source": "stored notebook metadata"})
+            continue
+        scale = "smoke" if tiny else "book"
+        with tempfile.TemporaryDirectory() as tmp:
+            code = ("import json, time, papermill as pm\n"
+                    f"t = time.perf_counter()\n"
+                    f"pm.execute_notebook({str(nb)!r}, {tmp + '/out.ipynb'!r}, parameters={{'scale': {scale!r}}},"
+                    f" kernel_name='python3', progress_bar=False, cwd={str(nb.parent)!r})\n"
+                    "print(json.dumps({'seconds': time.perf_counter() - t}))\n")
+            out = _in_child(code)
+        rows.append({"chapter": chapter.name, "scale": scale, "seconds": out["seconds"],
+                     "peak_rss_mib": out["peak_rss_mib"], "source": "papermill run"})
+    return rows
+
+
+def training_step(tiny: bool) -> dict:
+    """ibcore's fit() against a minimal loop of the same model and loss, alternated A B A B."""
+    import torch
+
+    from ibcore import seed_everything
+    from ibcore.data import DSprites
+    from ibcore.losses import beta_vae_loss
+    from ibcore.models import VAE, VAEConfig
+    from ibcore.train import fit
+
+    seed_everything(0)
+    res, steps, rounds = (32, 3, 2) if tiny else (64, 25, 6)
+    ds = DSprites(res)
+    gen = torch.Generator().manual_seed(0)
+    batch = lambda step: ds.images(ds.sample_indices(64, gen))  # noqa: E731
+
+    def ibcore_run() -> float:
+        model = VAE(VAEConfig(resolution=res))
+        t = time.perf_counter()
+        fit(model, lambda m, x, s: _loss(m, x), batch, steps, lr=1e-3, progress=False, log_every=10**9)
+        return (time.perf_counter() - t) / steps
+
+    def _loss(model, x):
+        logits, mu, logvar, _ = model(x)
+        return beta_vae_loss(logits, x, mu, logvar, 4.0)
+
+    def minimal_run() -> float:
+        model = VAE(VAEConfig(resolution=res))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        t = time.perf_counter()
+        for step in range(1, steps + 1):
+            x = batch(step)
+            logits, mu, logvar, _ = model(x)
+            rec = torch.nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+            kl = 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(1).mean()
+            loss = rec + 4.0 * kl
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        return (time.perf_counter() - t) / steps
+
+    ibcore_run(), minimal_run()  # warm-up
+    a, b = [], []
+    for _ in range(rounds):
+        a.append(ibcore_run())
+        b.append(minimal_run())
+    return {"resolution": res, "batch": 64, "steps_per_trial": steps, "trials": rounds,
+            "ibcore_ms": 1000 * statistics.median(a), "minimal_ms": 1000 * statistics.median(b),
+            "speed_ratio": statistics.median(b) / statistics.median(a)}
+
+
+def evaluation(tiny: bool) -> dict:
+    """MIG, DCI and the exact KL decomposition on n codes: seconds each."""
+    import torch
+
+    from ibcore.info import kl_decomposition
+    from ibcore.metrics import dci, mig
+
+    n = 500 if tiny else 10_000
+    g = torch.Generator().manual_seed(0)
+    factors = torch.stack([torch.randint(s, (n,), generator=g) for s in (3, 6, 40, 32, 32)], 1).numpy()
+    codes = torch.randn(n, 10, generator=g)
+    codes[:, :5] += torch.from_numpy(factors).float() / 10
+    t = time.perf_counter()
+    mig(codes.numpy(), factors)
+    t_mig = time.perf_counter() - t
+    t = time.perf_counter()
+    half = n // 2
+    dci(codes[:half].numpy(), factors[:half], codes[half:].numpy(), factors[half:])
+    t_dci = time.perf_counter() - t
+    r = kl_decomposition(codes, torch.full((n, 10), -2.0), "exact", generator=g)
+    return {"codes": n, "mig_seconds": t_mig, "dci_seconds": t_dci, "exact_decomposition_seconds": r["seconds"]}
+
+
+def data(tiny: bool) -> dict:
+    """Procedural dSprites: all images bit-packed (seconds, peak RSS of a fresh process) and a batch of 256."""
+    res = 32 if tiny else 64
+    code = ("import json, time, torch\n"
+            "torch.set_num_threads(2)\n"
+            "from ibcore.data import DSprites\n"
+            f"ds = DSprites({res})\n"
+            "t = time.perf_counter(); packed = ds.render_all(); t_all = time.perf_counter() - t\n"
+            "g = torch.Generator().manual_seed(0); idx = [ds.sample_indices(256, g) for _ in range(200)]\n"
+            "ds.images(idx[0]); t = time.perf_counter()\n"
+            "for i in idx: ds.images(i)\n"
+            "t_batch = (time.perf_counter() - t) / len(idx)\n"
+            "print(json.dumps({'resolution': %d, 'all_seconds': t_all, 'packed_mib': packed.nbytes / 2**20,"
+            " 'batch256_ms': 1000 * t_batch}))\n" % res)
+    baseline = _in_child("import json, torch, numpy; print(json.dumps({}))")["peak_rss_mib"]
+    out = _in_child(code)
+    out["baseline_rss_mib"] = baseline  # python + torch + numpy imported, nothing rendered
+    out["render_rss_mib"] = out["peak_rss_mib"] - baseline
+    return out
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in results["chapters"] if r["seconds"] is not None]
+    fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(1, len(rows))))
+    ax.barh([r["chapter"] for r in rows], [r["seconds"] / 60 for r in rows], color="C0")
+    ax.set_xlabel(f"minutes at {rows[0]['scale'] if rows else 'book'} scale (2 CPU cores)")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--from-notebooks", action="store_true", help="chapter times from stored notebooks")
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes: checks the code paths, times nothing useful")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("IBCORE_THREADS", 2)))
+    results = {
+        "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
+                    "threads": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
+        "tiny": args.tiny, "targets": TARGETS,
+        "chapters": chapter_times(args.from_notebooks, args.tiny),
+        "training_step": training_step(args.tiny),
+        "evaluation": evaluation(args.tiny),
+        "data": data(args.tiny),
+        "papers": {"steps_per_model": 300_000, "batch": 64, "source": "Locatello et al. 2019"},
+    }
+    total = sum(r["seconds"] or 0 for r in results["chapters"])
+    results["book_minutes"] = total / 60
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    plot(results, args.out.with_name(args.out.stem + "_chapters.png"))
+    print(f"{'measure':<42} {'value':>10} {'target':>10}")
+    lines = [("whole book (minutes)", results["book_minutes"], f"<= {TARGETS['book_minutes']}")]
+    lines += [(f"  {r['chapter']} (s)", r["seconds"] or float("nan"), "") for r in results["chapters"]]
+    ts = results["training_step"]
+    lines += [("training step speed ratio (minimal / ibcore)", ts["speed_ratio"], f">= {TARGETS['step_speed_ratio']}"),
+              ("  ibcore step (ms)", ts["ibcore_ms"], ""), ("  minimal step (ms)", ts["minimal_ms"], "")]
+    ev, da = results["evaluation"], results["data"]
+    lines += [("MIG on %d codes (s)" % ev["codes"], ev["mig_seconds"], f"<= {TARGETS['mig_seconds']}"),
+              ("DCI on %d codes (s)" % ev["codes"], ev["dci_seconds"], ""),
+              ("exact decomposition (s)", ev["exact_decomposition_seconds"], f"<= {TARGETS['exact_decomposition_seconds']}"),
+              ("dSprites, all images (s)", da["all_seconds"], f"<= {TARGETS['dsprites_all_seconds']}"),
+              ("dSprites, all images: peak RSS above baseline (MiB)", da["render_rss_mib"], f"<= {TARGETS['dsprites_all_mib']}"),
+              ("dSprites, batch of 256 (ms)", da["batch256_ms"], "")]
+    for name, value, target in lines:
+        print(f"{name:<52} {value:>10.3f} {target:>10}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+import numpy as np
+
+from ibcore.info import probe_information
+
+
+def test_copied_target_gives_its_entropy():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 4, 3000)
+    z = np.eye(4)[y] + 0.01 * rng.normal(size=(3000, 4))
+    r = probe_information(z[:2000], y[:2000], z[2000:], y[2000:])
+    assert abs(r["h_bits"] - 2.0) < 0.02
+    assert r["bits"] > 0.95 * r["h_bits"] and r["accuracy"] == 1.0
+
+
+def test_independent_target_gives_about_zero():
+    rng = np.random.default_rng(1)
+    y, z = rng.integers(0, 5, 4000), rng.normal(size=(4000, 8))
+    for kind in ("linear", "mlp"):
+        r = probe_information(z[:3000], y[:3000], z[3000:], y[3000:], kind=kind)
+        assert abs(r["bits"]) < 0.03, kind
+
+
+def test_never_fits_on_the_evaluation_split():
+    # labels on the evaluation split are scrambled: a probe that peeked would score; ours cannot
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 2, 2000)
+    z = y[:, None] + 0.1 * rng.normal(size=(2000, 1))
+    y_eval = rng.permutation(y[1000:])
+    r = probe_information(z[:1000], y[:1000], z[1000:], y_eval)
+    assert r["bits"] < 0.0  # confident and wrong: worse than the constant predictor
+
+
+def test_torch_linear_probe_agrees_with_scikit_learn():
+    import torch
+
+    from ibcore.info import linear_probe_bits
+
+    rng = np.random.default_rng(3)
+    y1, y2 = rng.integers(0, 4, 1500), rng.integers(0, 3, 1500)
+    z = np.concatenate([np.eye(4)[y1] + 0.8 * rng.normal(size=(1500, 4)), 0.5 * y2[:, None] + rng.normal(size=(1500, 1)),
+                        rng.normal(size=(1500, 5))], 1)
+    fit, ev = slice(0, 1000), slice(1000, None)
+    ours = linear_probe_bits(torch.tensor(z[fit]), {"a": torch.tensor(y1[fit]), "b": torch.tensor(y2[fit])},
+                             torch.tensor(z[ev]), {"a": torch.tensor(y1[ev]), "b": torch.tensor(y2[ev])})
+    for key, y in (("a", y1), ("b", y2)):
+        ref = probe_information(z[fit], y[fit], z[ev], y[ev])["bits"]
+        assert abs(ours[key] - ref) < 0.01, (key, ours[key], ref)
+    assert ours["a"] > 0.5 and ours["b"] > 0.05
