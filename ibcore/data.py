@@ -207,6 +207,8 @@ class NoisyDigits:
             raise ValueError(f"n_train must lie in [1, {len(x) - 1}], got {self.n_train}")
         g = torch.Generator().manual_seed(self.seed)
         perm = torch.randperm(len(x), generator=g)
+        if not self.noise_levels:
+            raise ValueError("noise_levels needs at least one level (use (0.0,) for clean digits)")
         level = torch.randint(len(self.noise_levels), (len(x),), generator=g)
         std = torch.tensor(self.noise_levels)[level]
         x = x + std[:, None] * torch.randn(x.shape, generator=g).abs()

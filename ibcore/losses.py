@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss"]
+__all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss", "information_dropout_loss"]
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -70,3 +70,19 @@ def vib_loss(logits: torch.Tensor, y: torch.Tensor, mu: torch.Tensor, logvar: to
     ce = F.cross_entropy(logits, y)
     kl = gaussian_kl(mu, logvar).sum(-1).mean()
     return {"loss": ce + beta * kl, "ce": ce, "kl": kl}
+
+
+def information_dropout_loss(logits: torch.Tensor, y: torch.Tensor, kls: list[torch.Tensor],
+                             beta: float | torch.Tensor) -> dict[str, torch.Tensor]:
+    """Information Dropout's objective (Achille & Soatto 2018, PAMI, eq. 6), in nats per example:
+
+        L = CE(y | z) + beta * sum_layers mean_batch KL_layer(x),
+
+    where KL_layer(x) is the layer's KL summed over all its units for one example. This is the paper's
+    convention, L_x + beta * sum_i KL_i / N_train over a data set of N_train examples, batch by batch. A
+    per-unit beta' (KL averaged over units) converts as beta = beta' / units. The KL of each layer is kept
+    separately as ``kl_0``, ``kl_1``, ... Used by chapter 4.
+    """
+    ce = F.cross_entropy(logits, y)
+    per_layer = torch.stack([k.mean() for k in kls])  # (layers,)
+    return {"loss": ce + beta * per_layer.sum(), "ce": ce, "kl": per_layer.sum(), "kl_layer": per_layer}

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["VAEConfig", "VAE", "BayesLinear", "BayesMLP", "ConvNetConfig", "ConvNet", "VIB"]
+__all__ = ["VAEConfig", "VAE", "BayesLinear", "BayesMLP", "ConvNetConfig", "ConvNet", "VIB", "InformationDropout", "IDConvNet"]
 
 
 @dataclass(frozen=True)
@@ -178,6 +178,9 @@ class ConvNetConfig:
     downsample : "stride" (3x3 conv of stride 2) or "maxpool" (3x3 conv of stride 1, then 2x2 max-pooling).
     dropout : drop probability after every block's ReLU (0 = none).
     global_pool : average the last block over space before the linear classifier (True), or flatten it.
+    padding : "zeros" (the default of most nets) or "circular". Zero padding lets a conv net encode
+        absolute position through border effects (Islam et al. 2020), which survives global pooling;
+        circular padding makes every block translation-equivariant up to the strides' aliasing.
     """
 
     channels: tuple[int, ...] = (16, 32, 32, 64)
@@ -185,6 +188,7 @@ class ConvNetConfig:
     dropout: float = 0.0
     global_pool: bool = True
     batch_norm: bool = True
+    padding: Literal["zeros", "circular"] = "zeros"
     in_channels: int = 1
     canvas: int = 32
     classes: int = 10
@@ -193,10 +197,10 @@ class ConvNetConfig:
 class ConvBlock(nn.Module):
     """conv 3x3 -> batch norm -> ReLU, halving the resolution by a stride or a 2x2 max-pool."""
 
-    def __init__(self, c_in: int, c_out: int, downsample: str, batch_norm: bool):
+    def __init__(self, c_in: int, c_out: int, downsample: str, batch_norm: bool, padding: str = "zeros"):
         super().__init__()
         stride = 2 if downsample == "stride" else 1
-        self.conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=not batch_norm)
+        self.conv = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=not batch_norm, padding_mode=padding)
         self.norm = nn.BatchNorm2d(c_out) if batch_norm else nn.Identity()
         self.pool = nn.MaxPool2d(2) if downsample == "maxpool" else nn.Identity()
 
@@ -222,7 +226,8 @@ class ConvNet(nn.Module):
             raise ValueError(f"dropout must lie in [0, 1), got {cfg.dropout}")
         self.cfg = cfg
         ins = (cfg.in_channels,) + tuple(cfg.channels[:-1])
-        self.layers = nn.ModuleList(ConvBlock(a, b, cfg.downsample, cfg.batch_norm) for a, b in zip(ins, cfg.channels))
+        self.layers = nn.ModuleList(ConvBlock(a, b, cfg.downsample, cfg.batch_norm, cfg.padding)
+                                    for a, b in zip(ins, cfg.channels))
         self.drop = nn.Dropout(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
         side = cfg.canvas // 2 ** len(cfg.channels)
         d_head = cfg.channels[-1] if cfg.global_pool else cfg.channels[-1] * side * side
@@ -260,3 +265,75 @@ class VIB(nn.Module):
         mu, logvar = self.encoder(x).chunk(2, dim=-1)  # (B, k) each
         z = mu + torch.randn_like(mu) * (0.5 * logvar).exp() if self.training else mu
         return self.decoder(z), mu, logvar
+
+
+class InformationDropout(nn.Module):
+    """Information Dropout (Achille & Soatto 2018, PAMI): learned multiplicative log-normal noise.
+
+    Given a block's pre-activation h (B, C, H, W), the layer computes f(h) and a noise scale
+
+        alpha(x) = alpha_min + alpha_max * sigmoid(g(f(h))),   g a 1x1 convolution (C -> C),
+
+    and outputs z = f(h) * exp(alpha(x) * eps), eps ~ N(0, 1) per unit: log z = log f + alpha eps is
+    Gaussian around log f(h). The noise is *not* normalised to mean one (its mean is exp(alpha^2 / 2));
+    its median is one, and in eval mode the layer returns f(h) itself (eps = 0, the median). The 1x1
+    branch costs about 1/9 of the block's 3x3 convolution (the paper uses a second full convolution).
+
+    prior="log-uniform" pairs with f = ReLU: KL(p(z|x) || q(z)) = -log alpha(x) + const per unit (paper,
+    Prop. 5); we return -log alpha summed over units. prior="log-normal" pairs with f = softplus and a
+    standard log-normal q(log z) = N(0, 1): KL = -log alpha + (alpha^2 + log^2 f) / 2 - 1/2 per unit,
+    in closed form. ``forward`` returns ``(z, kl, alpha)``: kl (B,) nats summed over units, alpha
+    (B, C, H, W). Used by chapter 4.
+    """
+
+    def __init__(self, channels: int, prior: Literal["log-uniform", "log-normal"] = "log-uniform",
+                 alpha_max: float = 0.7, alpha_min: float = 1e-3, bias_init: float = -2.0):
+        super().__init__()
+        if prior not in ("log-uniform", "log-normal"):
+            raise ValueError(f"prior must be 'log-uniform' or 'log-normal', got {prior!r}")
+        self.prior, self.alpha_max, self.alpha_min = prior, alpha_max, alpha_min
+        self.noise = nn.Conv2d(channels, channels, 1)
+        nn.init.zeros_(self.noise.weight)
+        nn.init.constant_(self.noise.bias, bias_init)  # alpha starts small: sigmoid(-2) * 0.7 = 0.08
+
+    def forward(self, h: torch.Tensor):
+        f = F.relu(h) if self.prior == "log-uniform" else F.softplus(h)  # (B, C, H, W)
+        alpha = self.alpha_min + self.alpha_max * torch.sigmoid(self.noise(f))  # (B, C, H, W)
+        if self.prior == "log-uniform":
+            kl = -torch.log(alpha)
+        else:
+            kl = -torch.log(alpha) + 0.5 * (alpha.pow(2) + torch.log(f.clamp_min(1e-8)).pow(2)) - 0.5
+        z = f * torch.exp(alpha * torch.randn_like(f)) if self.training else f
+        return z, kl.flatten(1).sum(1), alpha
+
+
+class IDConvNet(nn.Module):
+    """:class:`ConvNet` with an :class:`InformationDropout` layer in place of each block's ReLU.
+
+    Each block: conv 3x3 (stride 2) -> batch norm -> Information Dropout. ``forward(x)`` returns logits;
+    ``forward_all(x)`` a dict with ``logits``, ``blocks`` (activations after the noise, as probed),
+    ``kl`` (per block, (B,) nats) and ``alpha`` (per block). Used by chapter 4.
+    """
+
+    def __init__(self, cfg: ConvNetConfig = ConvNetConfig(), prior: str = "log-uniform", alpha_max: float = 0.7):
+        super().__init__()
+        self.cfg = cfg
+        ins = (cfg.in_channels,) + tuple(cfg.channels[:-1])
+        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, stride=2, padding=1, bias=False) for a, b in zip(ins, cfg.channels))
+        self.norms = nn.ModuleList(nn.BatchNorm2d(c) for c in cfg.channels)
+        self.drops = nn.ModuleList(InformationDropout(c, prior, alpha_max) for c in cfg.channels)
+        self.head = nn.Linear(cfg.channels[-1], cfg.classes)
+
+    def forward_all(self, x: torch.Tensor) -> dict:
+        blocks, kls, alphas = [], [], []
+        for conv, norm, drop in zip(self.convs, self.norms, self.drops):
+            x, kl, alpha = drop(norm(conv(x)))
+            blocks.append(x), kls.append(kl), alphas.append(alpha)
+        pooled = x.mean((2, 3))  # (B, C_d)
+        return {"logits": self.head(pooled), "blocks": blocks + [pooled], "kl": kls, "alpha": alphas}
+
+    def blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
+        return self.forward_all(x)["blocks"]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_all(x)["logits"]

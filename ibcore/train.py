@@ -125,16 +125,17 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 
 def train_classifier(arch, x: torch.Tensor, y: torch.Tensor, *, epochs: int, batch_size: int = 128,
                      lr: float = 2e-3, seed: int = 0, device: torch.device | str = "cpu",
-                     extra_loss: Callable[[nn.Module, torch.Tensor, int], Mapping[str, torch.Tensor]] | None = None,
+                     loss_fn: Callable[[nn.Module, torch.Tensor, torch.Tensor, int], Mapping[str, torch.Tensor]] | None = None,
                      schedule: str = "onecycle", callbacks: Iterable[Callback] = (), progress: bool = True,
                      desc: str = "train") -> tuple[nn.Module, pd.DataFrame]:
     """Train a :class:`ibcore.models.ConvNet` of config ``arch`` with cross-entropy (nats).
 
     Adam with a one-cycle learning-rate schedule peaking at ``lr`` (Smith & Topin 2019; ``schedule="constant"``
     keeps ``lr``), ``epochs`` passes
-    over ``(x, y)`` in shuffled batches, everything seeded by ``seed``. ``extra_loss(model, x_batch, step)``
-    may return more named terms whose ``"loss"`` is added (e.g. a KL penalty), or a model factory may
-    be passed as ``arch``. Returns the model (eval mode) and the :func:`fit` history. Used by chapters 3-5.
+    over ``(x, y)`` in shuffled batches, everything seeded by ``seed``. ``loss_fn(model, x_batch, y_batch,
+    step)`` replaces the cross-entropy with any dict of named terms with a ``"loss"`` (e.g. Information
+    Dropout's, with a β schedule in ``step``); ``arch`` is a config or a model factory. Returns the model
+    (eval mode) and the :func:`fit` history. Used by chapters 3-5.
     """
     from ibcore.models import ConvNet, ConvNetConfig
     from ibcore.runtime import seed_everything
@@ -152,14 +153,10 @@ def train_classifier(arch, x: torch.Tensor, y: torch.Tensor, *, epochs: int, bat
     batches = epoch_batches(len(x), batch_size, torch.Generator().manual_seed(seed))
 
     def step_loss(model, idx, step):
-        xb = x[idx]
-        ce = torch.nn.functional.cross_entropy(model(xb), y[idx])
-        terms = {"loss": ce, "ce": ce}
-        if extra_loss is not None:
-            extra = dict(extra_loss(model, xb, step))
-            terms["loss"] = ce + extra.pop("loss")
-            terms.update(extra)
-        return terms
+        if loss_fn is not None:
+            return loss_fn(model, x[idx], y[idx], step)
+        ce = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+        return {"loss": ce, "ce": ce}
 
     history = fit(model, step_loss, batches, steps, optimizer=optimizer, scheduler=scheduler,
                   log_every=per_epoch, callbacks=callbacks, progress=progress, desc=desc)

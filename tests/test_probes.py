@@ -41,8 +41,22 @@ def test_torch_linear_probe_agrees_with_scikit_learn():
                         rng.normal(size=(1500, 5))], 1)
     fit, ev = slice(0, 1000), slice(1000, None)
     ours = linear_probe_bits(torch.tensor(z[fit]), {"a": torch.tensor(y1[fit]), "b": torch.tensor(y2[fit])},
-                             torch.tensor(z[ev]), {"a": torch.tensor(y1[ev]), "b": torch.tensor(y2[ev])})
+                             torch.tensor(z[ev]), {"a": torch.tensor(y1[ev]), "b": torch.tensor(y2[ev])}, c=1.0)
     for key, y in (("a", y1), ("b", y2)):
         ref = probe_information(z[fit], y[fit], z[ev], y[ev])["bits"]
         assert abs(ours[key] - ref) < 0.01, (key, ours[key], ref)
     assert ours["a"] > 0.5 and ours["b"] > 0.05
+
+
+def test_torch_linear_probe_copied_and_independent_targets():
+    import torch
+
+    from ibcore.info import linear_probe_bits
+
+    g = torch.Generator().manual_seed(4)
+    y = torch.randint(0, 4, (3000,), generator=g)
+    noise = torch.randint(0, 3, (3000,), generator=g)
+    z = torch.cat([torch.nn.functional.one_hot(y, 4).float(), torch.randn(3000, 50, generator=g)], 1)
+    bits = linear_probe_bits(z[:2000], {"y": y[:2000], "n": noise[:2000]}, z[2000:], {"y": y[2000:], "n": noise[2000:]})
+    assert bits["y"] > 1.9  # H(y) = 2 bits, recovered at the chapters' regularisation
+    assert abs(bits["n"]) < 0.02

@@ -1,0 +1,25 @@
+"""The benchmark script runs at a tiny size and writes valid JSON (nothing is timed here)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ibcore.notebooks import ROOT, toc_chapters
+
+
+@pytest.mark.slow
+def test_bench_runs_tiny_and_writes_json(tmp_path):
+    out = tmp_path / "results.json"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--from-notebooks", "--out", str(out)],
+                   check=True, capture_output=True, text=True, cwd=ROOT)
+    results = json.loads(out.read_text())
+    assert results["tiny"] is True
+    assert [c["chapter"] for c in results["chapters"]] == [c.name for c in toc_chapters()]
+    for section, keys in {"training_step": ["speed_ratio", "ibcore_ms", "minimal_ms"],
+                          "evaluation": ["mig_seconds", "dci_seconds", "exact_decomposition_seconds"],
+                          "data": ["all_seconds", "batch256_ms", "render_rss_mib"]}.items():
+        for key in keys:
+            assert results[section][key] > 0, (section, key)
+    assert (tmp_path / "results_chapters.png").stat().st_size > 0

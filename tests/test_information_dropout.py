@@ -1,0 +1,58 @@
+"""Chapter 4's pieces: the Information Dropout layer, its network and loss."""
+
+
+import pytest
+import torch
+from torch.distributions import LogNormal, kl_divergence
+
+from ibcore.losses import information_dropout_loss
+from ibcore.models import ConvNetConfig, IDConvNet, InformationDropout
+
+
+def test_noise_is_log_normal_with_the_learned_scale():
+    torch.manual_seed(0)
+    layer = InformationDropout(3, bias_init=0.0)  # alpha = 1e-3 + 0.7 * sigmoid(0) = 0.351
+    h = torch.rand(20000, 3, 1, 1) + 0.5
+    z, kl, alpha = layer(h)
+    log_ratio = (z / torch.relu(h)).log()
+    assert abs(float(log_ratio.mean())) < 0.01
+    assert float(log_ratio.std()) == pytest.approx(0.001 + 0.7 * 0.5, abs=0.01)
+    layer.eval()
+    z_eval, _, _ = layer(h)
+    torch.testing.assert_close(z_eval, torch.relu(h))  # the median of the noise: no noise at test time
+
+
+def test_log_uniform_kl_is_minus_log_alpha():
+    layer = InformationDropout(2, prior="log-uniform")
+    h = torch.randn(4, 2, 3, 3)
+    _, kl, alpha = layer(h)
+    torch.testing.assert_close(kl, -alpha.log().flatten(1).sum(1))
+
+
+def test_log_normal_kl_matches_torch_distributions():
+    torch.manual_seed(1)
+    layer = InformationDropout(2, prior="log-normal")
+    torch.nn.init.normal_(layer.noise.weight)
+    h = torch.randn(4, 2, 3, 3)
+    _, kl, alpha = layer(h)
+    f = torch.nn.functional.softplus(h)
+    expected = kl_divergence(LogNormal(f.log(), alpha), LogNormal(0.0, 1.0)).flatten(1).sum(1)
+    torch.testing.assert_close(kl, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_alpha_is_bounded_and_network_shapes():
+    net = IDConvNet(ConvNetConfig(channels=(8, 16)))
+    out = net.forward_all(torch.rand(3, 1, 32, 32))
+    assert out["logits"].shape == (3, 10) and len(out["kl"]) == 2 and out["kl"][0].shape == (3,)
+    assert all(float(a.min()) >= 1e-3 and float(a.max()) <= 0.701 for a in out["alpha"])
+    assert [tuple(b.shape[1:]) for b in out["blocks"]] == [(8, 16, 16), (16, 8, 8), (16,)]
+    with pytest.raises(ValueError, match="prior"):
+        InformationDropout(2, prior="gaussian")
+
+
+def test_loss_keeps_the_kl_of_each_layer():
+    logits, y = torch.randn(5, 10), torch.randint(10, (5,))
+    kls = [torch.full((5,), 2.0), torch.full((5,), 3.0)]
+    out = information_dropout_loss(logits, y, kls, beta=0.1)
+    torch.testing.assert_close(out["kl_layer"], torch.tensor([2.0, 3.0]))
+    torch.testing.assert_close(out["loss"], torch.nn.functional.cross_entropy(logits, y) + 0.5)
