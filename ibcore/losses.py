@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss", "information_dropout_loss"]
+__all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss", "information_dropout_loss",
+           "capacity_loss", "linear_ramp"]
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -86,3 +87,28 @@ def information_dropout_loss(logits: torch.Tensor, y: torch.Tensor, kls: list[to
     ce = F.cross_entropy(logits, y)
     per_layer = torch.stack([k.mean() for k in kls])  # (layers,)
     return {"loss": ce + beta * per_layer.sum(), "ce": ce, "kl": per_layer.sum(), "kl_layer": per_layer}
+
+
+def capacity_loss(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
+                  capacity: float | torch.Tensor, gamma: float, one_sided: bool = False) -> dict[str, torch.Tensor]:
+    """Burgess et al. 2017's capacity objective: rec + gamma * |E_x KL - C| (eq. 2), in nats.
+
+    ``capacity`` C comes from a schedule outside the loss (e.g. :func:`linear_ramp` of the step): the loss
+    never counts steps. ``one_sided=True`` penalises only a KL above C, gamma * max(0, KL - C): the
+    variant that worked in the prototype of issue #4, where the two-sided loss kept the reconstruction at
+    the mean image while the KL tracked C. Used by chapter 2.
+    """
+    terms = beta_vae_loss(logits, x, mu, logvar, beta=0.0)
+    gap = terms["kl"] - capacity
+    penalty = torch.clamp(gap, min=0.0) if one_sided else gap.abs()
+    terms["loss"] = terms["rec"] + gamma * penalty
+    terms["capacity"] = torch.as_tensor(capacity, dtype=terms["kl"].dtype)
+    return terms
+
+
+def linear_ramp(step: int, start: float, end: float, steps: int) -> float:
+    """A schedule: ``start`` at step 0, ``end`` from ``steps`` on, linear in between (β or C). Chapter 2."""
+    if steps <= 0:
+        return end
+    t = min(max(step / steps, 0.0), 1.0)
+    return start + t * (end - start)

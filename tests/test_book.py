@@ -97,8 +97,9 @@ def test_pages_render_offline_in_chromium(server):
         for name in PAGES:
             response = page.goto(f"{server}/{name}", wait_until="load")
             assert response is not None and response.ok, name
-            page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.document)",
-                                   timeout=30_000)
+            # window.MathJax is first the configuration object; startup.promise exists once MathJax runs
+            page.wait_for_function("() => !window.MathJax || (MathJax.startup && MathJax.startup.promise)",
+                                   timeout=60_000)
             page.evaluate("() => window.MathJax && MathJax.startup.promise")
             broken = page.evaluate("""() => Array.from(document.images)
                 .filter(i => !(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0)).map(i => i.src)""")

@@ -58,3 +58,28 @@ def test_mlp_architecture_follows_the_paper():
 def test_unknown_architecture_is_rejected():
     with pytest.raises(ValueError, match="arch"):
         VAE(VAEConfig(arch="resnet"))
+
+
+def test_capacity_loss_two_and_one_sided():
+    from ibcore.losses import capacity_loss
+
+    g = torch.Generator().manual_seed(2)
+    x = (torch.rand(4, 1, 8, 8, generator=g) > 0.5).float()
+    logits, mu, logvar = torch.randn(4, 1, 8, 8, generator=g), torch.randn(4, 3, generator=g), torch.zeros(4, 3)
+    base = beta_vae_loss(logits, x, mu, logvar)
+    kl = float(base["kl"])
+    two = capacity_loss(logits, x, mu, logvar, capacity=kl + 2.0, gamma=10.0)
+    torch.testing.assert_close(two["loss"], base["rec"] + 20.0)
+    one = capacity_loss(logits, x, mu, logvar, capacity=kl + 2.0, gamma=10.0, one_sided=True)
+    torch.testing.assert_close(one["loss"], base["rec"])  # under capacity: no penalty
+    over = capacity_loss(logits, x, mu, logvar, capacity=kl - 1.0, gamma=10.0, one_sided=True)
+    torch.testing.assert_close(over["loss"], base["rec"] + 10.0, rtol=1e-5, atol=1e-4)
+
+
+def test_linear_ramp():
+    from ibcore.losses import linear_ramp
+
+    assert linear_ramp(0, 0.0, 25.0, 100) == 0.0
+    assert linear_ramp(50, 0.0, 25.0, 100) == 12.5
+    assert linear_ramp(500, 0.0, 25.0, 100) == 25.0
+    assert linear_ramp(10, 150.0, 4.0, 0) == 4.0

@@ -58,5 +58,8 @@ def test_torch_linear_probe_copied_and_independent_targets():
     noise = torch.randint(0, 3, (3000,), generator=g)
     z = torch.cat([torch.nn.functional.one_hot(y, 4).float(), torch.randn(3000, 50, generator=g)], 1)
     bits = linear_probe_bits(z[:2000], {"y": y[:2000], "n": noise[:2000]}, z[2000:], {"y": y[2000:], "n": noise[2000:]})
-    assert bits["y"] > 1.9  # H(y) = 2 bits, recovered at the chapters' regularisation
-    assert abs(bits["n"]) < 0.02
+    # H(y) = 2 bits; the chapters' strong L2 (PROBE_C) shrinks the logits and costs about 0.15 bits here
+    assert 1.8 < bits["y"] <= 2.0 + 1e-9
+    # finite-sample over-fit of a probe with d = 54 features, K = 3 classes, n = 2000: about
+    # d (K - 1) / (2 n ln 2) = 0.04 bits below zero (the expected optimism of a maximum-likelihood fit)
+    assert abs(bits["n"]) < 0.05
