@@ -16,7 +16,7 @@ import pytest
 from ibcore.notebooks import ROOT, toc_chapters
 
 HTML = ROOT / "_build" / "html"
-PAGES = ["index.html", "book/scoreboard.html", "book/reproducing.html", "book/references.html"] + [
+PAGES = ["book/intro.html", "book/scoreboard.html", "book/performance.html", "book/reproducing.html", "book/references.html"] + [
     f"notebooks/{c.name}.html" for c in toc_chapters()]
 
 
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_page_is_built(site):
+    assert (site / "index.html").is_file()  # a redirect to book/intro.html
     for page in PAGES:
         assert (site / page).is_file(), page
     assert (site / "_static" / "mathjax" / "tex-svg-full.js").is_file()
@@ -94,6 +95,8 @@ def test_pages_render_offline_in_chromium(server):
                 route.abort()
 
         page.route("**/*", guard)
+        page.goto(f"{server}/index.html")
+        page.wait_for_url("**/book/intro.html", timeout=30_000)  # the home page redirects to the intro
         for name in PAGES:
             response = page.goto(f"{server}/{name}", wait_until="load")
             assert response is not None and response.ok, name
