@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -29,11 +28,6 @@ TARGETS = {
     "book_minutes": 45.0, "step_speed_ratio": 0.97, "mig_seconds": 10.0, "exact_decomposition_seconds": 10.0,
     "dsprites_all_seconds": 5.0, "dsprites_all_mib": 512.0,
 }
-
-
-def _child_rss_mib() -> float:
-    """Peak resident memory of the largest finished child process, MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def _in_child(code: str) -> dict:

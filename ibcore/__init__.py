@@ -5,11 +5,13 @@ holds no model or loss of its own. Modules:
 
 - ``runtime``: seeding, thread count and device choice (every chapter).
 - ``params``: the named scales of each chapter and validation of papermill parameters.
-- ``data``: procedural dSprites (chapter 1-2).
-- ``models``: VAEs (chapters 1-2).
+- ``data``: procedural dSprites (chapters 1-2), cluttered digits (3-5), noisy 8x8 digits and label noise (5-6).
+- ``models``: VAEs (1-2), conv classifiers and Information Dropout (3-5), VIB (5), Bayesian MLPs (6).
 - ``losses``: loss terms in nats, returned as dicts of named tensors.
-- ``info``: information estimators (KL decomposition of chapter 1).
-- ``train``: the one ``fit`` loop.
+- ``info``: information estimators: KL decomposition (1), probes (3-6), PAC-Bayes (6).
+- ``metrics``: disentanglement metrics, MIG and DCI (2).
+- ``train``: the one ``fit`` loop and the classifier recipe built on it.
+- ``notebooks``: book tooling: pairing and contract checks, executing chapters.
 - ``plots``: the book's figure helpers on one seaborn theme.
 - ``claims``: the claim tables every chapter ends with, and their machine-readable record.
 """

@@ -59,7 +59,7 @@ def scoreboard_markdown(notebooks: list[Path]) -> str:
             lines.append(f"| [{nb.stem}](../notebooks/{nb.stem}.ipynb) | | | (no claims recorded) | | | |")
             continue
         for c in record["claims"]:
-            holds = "reported" if c["kind"] == "reported" else ("✅ True" if c["holds"] else "❌ False")
+            holds = "reported" if c["kind"] == "reported" else ("**True**" if c["holds"] else "**False**")
             cells = [f"[{record['chapter']}](../notebooks/{nb.stem}.ipynb)", c["id"], c["kind"], c["claim"],
                      c["measured"], c["threshold"], holds]
             lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
