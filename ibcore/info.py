@@ -20,7 +20,8 @@ import torch
 
 from ibcore.losses import gaussian_kl
 
-__all__ = ["kl_decomposition", "probe_information", "binary_kl_inverse", "pac_bayes_bound"]
+__all__ = ["kl_decomposition", "marginal_cross_entropy_bits", "probe_information", "linear_probe_bits",
+           "binary_kl_inverse", "pac_bayes_bound"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -155,6 +156,16 @@ def kl_decomposition(mu: torch.Tensor, logvar: torch.Tensor,
     return out
 
 
+def marginal_cross_entropy_bits(labels_fit, labels_eval, n_classes: int) -> float:
+    """H(target) as the probes use it: the cross-entropy, in bits, of ``labels_eval`` under the
+    Laplace-smoothed class frequencies of ``labels_fit`` (the best constant predictor fitted on the fit
+    split). Labels are integers in [0, n_classes). Used by the probes and chapter 5."""
+    labels_fit = torch.as_tensor(labels_fit, dtype=torch.int64)
+    labels_eval = torch.as_tensor(labels_eval, dtype=torch.int64)
+    counts = torch.bincount(labels_fit, minlength=n_classes).double() + 1.0
+    return float(-(counts / counts.sum()).log2()[labels_eval].mean())
+
+
 def probe_information(z_fit, target_fit, z_eval, target_eval, kind: Literal["linear", "mlp"] = "linear",
                       seed: int = 0, max_iter: int = 300) -> dict[str, float]:
     """Usable information about a discrete target in a representation, in bits (Xu et al. 2020).
@@ -185,10 +196,8 @@ def probe_information(z_fit, target_fit, z_eval, target_eval, kind: Literal["lin
     z_fit, z_eval = np.asarray(z_fit, dtype=np.float64), np.asarray(z_eval, dtype=np.float64)
     t_fit, t_eval = np.asarray(target_fit), np.asarray(target_eval)
     classes = np.unique(np.concatenate([t_fit, t_eval]))
-    counts = np.array([(t_fit == c).sum() for c in classes], dtype=np.float64) + 1.0
-    prior = counts / counts.sum()
     eval_idx = np.searchsorted(classes, t_eval)
-    h = float(-np.log2(prior[eval_idx]).mean())
+    h = marginal_cross_entropy_bits(np.searchsorted(classes, t_fit), eval_idx, len(classes))
     if kind == "linear":
         probe = LogisticRegression(C=1.0, max_iter=max_iter)
     elif kind == "mlp":
@@ -284,8 +293,7 @@ def linear_probe_bits(z_fit: torch.Tensor, targets_fit: dict[str, torch.Tensor],
     with torch.no_grad():
         logits = z_eval @ weight + bias
         for part, k, size in zip(logits.split(sizes, 1), names, sizes):
-            counts = torch.bincount(targets_fit[k], minlength=size).double() + 1.0
-            h = float(-(counts / counts.sum()).log2()[targets_eval[k]].mean())
+            h = marginal_cross_entropy_bits(targets_fit[k], targets_eval[k], size)
             ce = float(torch.nn.functional.cross_entropy(part, targets_eval[k]) / math.log(2))
             out[k] = h - ce
     return out

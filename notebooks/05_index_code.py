@@ -55,7 +55,7 @@ import torch
 from ibcore import plots, seed_everything
 from ibcore.claims import Claims, glue_values
 from ibcore.data import ClutteredDigits, NoisyDigits, label_noise
-from ibcore.info import linear_probe_bits
+from ibcore.info import linear_probe_bits, marginal_cross_entropy_bits
 from ibcore.losses import vib_loss
 from ibcore.models import VIB, ConvNetConfig
 from ibcore.train import accuracy, epoch_batches, fit, train_classifier
@@ -110,9 +110,7 @@ bits_table.round(2)
 
 # %%
 def label_entropy(y_ref: torch.Tensor, y: torch.Tensor) -> float:
-    """Cross-entropy (bits) of ``y`` under the label frequencies of ``y_ref`` (Laplace-smoothed)."""
-    p = (torch.bincount(y_ref, minlength=10).double() + 1) / (len(y_ref) + 10)
-    return float(-p.log2()[y].mean())
+    return marginal_cross_entropy_bits(y_ref, y, n_classes=10)
 
 
 splits = {"train": (digits.x_train, digits.y_train), "test": (digits.x_test, digits.y_test)}

@@ -63,3 +63,13 @@ def test_torch_linear_probe_copied_and_independent_targets():
     # finite-sample over-fit of a probe with d = 54 features, K = 3 classes, n = 2000: about
     # d (K - 1) / (2 n ln 2) = 0.04 bits below zero (the expected optimism of a maximum-likelihood fit)
     assert abs(bits["n"]) < 0.05
+
+
+def test_marginal_cross_entropy_is_the_smoothed_label_entropy():
+    import math
+
+    from ibcore.info import marginal_cross_entropy_bits
+
+    fit = [0, 0, 1, 1]  # Laplace-smoothed over 3 classes: 3/7, 3/7, 1/7
+    assert marginal_cross_entropy_bits(fit, [0, 1], 3) == math.log2(7 / 3)
+    assert marginal_cross_entropy_bits(fit, [2], 3) == math.log2(7)
