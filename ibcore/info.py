@@ -21,7 +21,7 @@ import torch
 from ibcore.losses import gaussian_kl
 
 __all__ = ["kl_decomposition", "marginal_cross_entropy_bits", "probe_information", "linear_probe_bits",
-           "binary_kl_inverse", "pac_bayes_bound"]
+           "binary_kl_inverse", "pac_bayes_bound", "block_representations", "probe_blocks"]
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -297,3 +297,44 @@ def linear_probe_bits(z_fit: torch.Tensor, targets_fit: dict[str, torch.Tensor],
             ce = float(torch.nn.functional.cross_entropy(part, targets_eval[k]) / math.log(2))
             out[k] = h - ce
     return out
+
+
+@torch.no_grad()
+def block_representations(model, x: torch.Tensor, pool: int = 4, batch_size: int = 1000,
+                          sample: bool | None = None) -> list[torch.Tensor]:
+    """Every representation ``model.blocks(x)`` returns, flattened, in eval mode and in batches.
+
+    Spatial maps larger than ``pool`` x ``pool`` are average-pooled to that size first, so that a linear
+    probe sees at most ``pool**2 * channels`` features per block (position stays coarsely readable).
+    Returns a list of (N, D_i) CPU tensors, one per block (plus the global pool if the model has one).
+    ``sample`` (if given) is passed to ``model.blocks``: ``True`` draws a stochastic model's noise even in
+    eval mode (chapter 4's noisy representations). Used by chapters 3 and 4.
+    """
+    was_training = model.training
+    model.eval()
+    out: list[list[torch.Tensor]] = []
+    for chunk in x.split(batch_size):
+        for i, z in enumerate(model.blocks(chunk) if sample is None else model.blocks(chunk, sample=sample)):
+            if z.ndim == 4 and z.shape[-1] > pool:
+                z = torch.nn.functional.adaptive_avg_pool2d(z, pool)
+            if i == len(out):
+                out.append([])
+            out[i].append(z.flatten(1).cpu())
+    model.train(was_training)
+    return [torch.cat(o) for o in out]
+
+
+def probe_blocks(reps_fit: list[torch.Tensor], targets_fit: dict[str, torch.Tensor], reps_eval: list[torch.Tensor],
+                 targets_eval: dict[str, torch.Tensor], labels: list[str], **info) -> list[dict]:
+    """Held-out linear-probe bits about every target at every block: one row per (block, target).
+
+    ``labels`` names the blocks (``"block 1"``, ..., ``"global pool"``); ``info`` (e.g. model name, seed)
+    is copied into every row, next to ``layer``, ``depth``, ``target`` and ``bits``. Chapters 3 and 4.
+    """
+    if len(labels) != len(reps_fit) or len(reps_fit) != len(reps_eval):
+        raise ValueError(f"{len(labels)} labels for {len(reps_fit)} fit and {len(reps_eval)} eval representations")
+    rows = []
+    for depth, (label, zf, ze) in enumerate(zip(labels, reps_fit, reps_eval)):
+        for target, bits in linear_probe_bits(zf, targets_fit, ze, targets_eval).items():
+            rows.append({**info, "layer": label, "depth": depth, "target": target, "bits": bits})
+    return rows

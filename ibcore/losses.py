@@ -7,11 +7,13 @@ and kept per latent dimension so training curves can show which latent switches 
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
 __all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss", "information_dropout_loss",
-           "capacity_loss", "linear_ramp"]
+           "capacity_loss", "linear_ramp", "geometric_ramp"]
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -74,19 +76,29 @@ def vib_loss(logits: torch.Tensor, y: torch.Tensor, mu: torch.Tensor, logvar: to
 
 
 def information_dropout_loss(logits: torch.Tensor, y: torch.Tensor, kls: list[torch.Tensor],
-                             beta: float | torch.Tensor) -> dict[str, torch.Tensor]:
+                             beta: float | torch.Tensor, units: list[int] | None = None) -> dict[str, torch.Tensor]:
     """Information Dropout's objective (Achille & Soatto 2018, PAMI, eq. 6), in nats per example:
 
         L = CE(y | z) + beta * sum_layers mean_batch KL_layer(x),
 
     where KL_layer(x) is the layer's KL summed over all its units for one example. This is the paper's
-    convention, L_x + beta * sum_i KL_i / N_train over a data set of N_train examples, batch by batch. A
-    per-unit beta' (KL averaged over units) converts as beta = beta' / units. The KL of each layer is kept
-    separately as ``kl_0``, ``kl_1``, ... Used by chapter 4.
+    convention, L_x + beta * sum_i KL_i / N_train over a data set of N_train examples, batch by batch.
+
+    ``units`` (the number of units of each layer) switches to the per-unit convention: each layer's KL is
+    divided by its units before the sum over layers, so beta prices the *mean* unit of every layer alike
+    and a layer's share of the penalty no longer grows with its size. The conversion to the paper's beta is
+    layer by layer: beta_paper(layer) = beta / units(layer). The KL of each layer is kept separately as
+    ``kl_layer`` (summed over units, whatever the convention). Used by chapter 4.
     """
     ce = F.cross_entropy(logits, y)
-    per_layer = torch.stack([k.mean() for k in kls])  # (layers,)
-    return {"loss": ce + beta * per_layer.sum(), "ce": ce, "kl": per_layer.sum(), "kl_layer": per_layer}
+    per_layer = torch.stack([k.mean() for k in kls])  # (layers,) nats summed over units, batch mean
+    if units is not None:
+        if len(units) != len(kls):
+            raise ValueError(f"units has {len(units)} entries for {len(kls)} layers")
+        penalty = (per_layer / torch.as_tensor(units, dtype=per_layer.dtype)).sum()
+    else:
+        penalty = per_layer.sum()
+    return {"loss": ce + beta * penalty, "ce": ce, "kl": per_layer.sum(), "kl_layer": per_layer}
 
 
 def capacity_loss(logits: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
@@ -112,3 +124,12 @@ def linear_ramp(step: int, start: float, end: float, steps: int) -> float:
         return end
     t = min(max(step / steps, 0.0), 1.0)
     return start + t * (end - start)
+
+
+def geometric_ramp(step: int, start: float, end: float, steps: int) -> float:
+    """``start`` at step 0, ``end`` from ``steps`` on, linear in the logarithm in between: a beta annealed
+    from a strict bottleneck (e.g. 100) down to a loose one (e.g. 4) spends equal time per factor of beta.
+    Both ends must be positive. Chapter 2."""
+    if start <= 0 or end <= 0:
+        raise ValueError(f"geometric_ramp needs positive ends, got start={start}, end={end}")
+    return math.exp(linear_ramp(step, math.log(start), math.log(end), steps))

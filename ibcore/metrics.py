@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import mutual_info_score
 
-__all__ = ["discretize", "mutual_information_matrix", "mig", "dci"]
+__all__ = ["discretize", "mutual_information_matrix", "mig", "dci", "dominant_latents", "emergence_steps"]
 
 
 def discretize(codes: np.ndarray, n_bins: int = 20) -> np.ndarray:
@@ -68,6 +68,30 @@ def mig(codes: np.ndarray, factors: np.ndarray, n_bins: int = 20,
     second = top[1] if len(top) > 1 else np.zeros_like(top[0])
     gaps = (top[0] - second) / entropy
     return (float(gaps.mean()), gaps) if per_factor else float(gaps.mean())
+
+
+def dominant_latents(mi: np.ndarray) -> np.ndarray:
+    """For each factor k, the latent j with the largest I(z_j; v_k): (L, K) -> (K,) int. Chapter 2."""
+    return np.asarray(mi).argmax(0)
+
+
+def emergence_steps(history, threshold: float = 0.5, smooth: int = 1) -> dict[int, float]:
+    """The first logged step at which each latent's KL passes ``threshold`` nats.
+
+    ``history`` is a training log (pandas DataFrame) with ``step`` and ``kl_per_dim_j`` columns, as
+    :func:`ibcore.train.fit` writes for :func:`ibcore.losses.beta_vae_loss`; each curve is first smoothed
+    by a rolling mean over ``smooth`` logged rows (a minibatch KL is noisy). A latent that never passes
+    gets ``inf``. Returns {latent: step}. Used by chapter 2's order-of-emergence claim.
+    """
+    cols = sorted((c for c in history if c.startswith("kl_per_dim_")), key=lambda c: int(c.rsplit("_", 1)[1]))
+    if not cols:
+        raise ValueError("history has no kl_per_dim_j columns")
+    steps = np.asarray(history["step"])
+    out = {}
+    for c in cols:
+        above = np.flatnonzero(np.asarray(history[c].rolling(smooth, min_periods=1).mean()) > threshold)
+        out[int(c.rsplit("_", 1)[1])] = float(steps[above[0]]) if len(above) else float("inf")
+    return out
 
 
 def dci(codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray,

@@ -213,7 +213,8 @@ class ConvNet(nn.Module):
 
     ``forward(x)`` returns logits (B, classes); ``blocks(x)`` returns the list of block activations
     [(B, C_1, H/2, W/2), ..., (B, C_d, H/2^d, W/2^d)] after dropout (the representations the chapters
-    probe), then the globally pooled (B, C_d) vector if ``global_pool``. Used by chapters 3-5.
+    probe), then the globally pooled (B, C_d) vector if ``global_pool``. ``sample=True`` applies dropout even in
+    eval mode (batch norm's running statistics), as :class:`IDConvNet` draws its noise. Used by chapters 3-5.
     """
 
     def __init__(self, cfg: ConvNetConfig = ConvNetConfig()):
@@ -228,15 +229,16 @@ class ConvNet(nn.Module):
         ins = (cfg.in_channels,) + tuple(cfg.channels[:-1])
         self.layers = nn.ModuleList(ConvBlock(a, b, cfg.downsample, cfg.batch_norm, cfg.padding)
                                     for a, b in zip(ins, cfg.channels))
-        self.drop = nn.Dropout(cfg.dropout) if cfg.dropout > 0 else nn.Identity()
         side = cfg.canvas // 2 ** len(cfg.channels)
         d_head = cfg.channels[-1] if cfg.global_pool else cfg.channels[-1] * side * side
         self.head = nn.Linear(d_head, cfg.classes)
 
-    def blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
+    def blocks(self, x: torch.Tensor, sample: bool | None = None) -> list[torch.Tensor]:
         out = []
+        drop = self.training if sample is None else sample  # sample=True: dropout noise in eval mode too
         for layer in self.layers:
-            x = self.drop(layer(x))
+            x = layer(x)
+            x = F.dropout(x, self.cfg.dropout, training=drop) if self.cfg.dropout > 0 else x
             out.append(x)
         if self.cfg.global_pool:
             out.append(x.mean((2, 3)))  # (B, C_d)
@@ -283,7 +285,8 @@ class InformationDropout(nn.Module):
     Prop. 5); we return -log alpha summed over units. prior="log-normal" pairs with f = softplus and a
     standard log-normal q(log z) = N(0, 1): KL = -log alpha + (alpha^2 + log^2 f) / 2 - 1/2 per unit,
     in closed form. ``forward`` returns ``(z, kl, alpha)``: kl (B,) nats summed over units, alpha
-    (B, C, H, W). Used by chapter 4.
+    (B, C, H, W). ``sample`` overrides the mode: ``sample=True`` draws the noise in eval mode too (to
+    measure what the *noisy* representation z carries, which is what the bottleneck bounds). Used by chapter 4.
     """
 
     def __init__(self, channels: int, prior: Literal["log-uniform", "log-normal"] = "log-uniform",
@@ -296,14 +299,15 @@ class InformationDropout(nn.Module):
         nn.init.zeros_(self.noise.weight)
         nn.init.constant_(self.noise.bias, bias_init)  # alpha starts small: sigmoid(-2) * 0.7 = 0.08
 
-    def forward(self, h: torch.Tensor):
+    def forward(self, h: torch.Tensor, sample: bool | None = None):
         f = F.relu(h) if self.prior == "log-uniform" else F.softplus(h)  # (B, C, H, W)
         alpha = self.alpha_min + self.alpha_max * torch.sigmoid(self.noise(f))  # (B, C, H, W)
         if self.prior == "log-uniform":
             kl = -torch.log(alpha)
         else:
             kl = -torch.log(alpha) + 0.5 * (alpha.pow(2) + torch.log(f.clamp_min(1e-8)).pow(2)) - 0.5
-        z = f * torch.exp(alpha * torch.randn_like(f)) if self.training else f
+        sample = self.training if sample is None else sample
+        z = f * torch.exp(alpha * torch.randn_like(f)) if sample else f
         return z, kl.flatten(1).sum(1), alpha
 
 
@@ -312,7 +316,9 @@ class IDConvNet(nn.Module):
 
     Each block: conv 3x3 (stride 2) -> batch norm -> Information Dropout. ``forward(x)`` returns logits;
     ``forward_all(x)`` a dict with ``logits``, ``blocks`` (activations after the noise, as probed),
-    ``kl`` (per block, (B,) nats) and ``alpha`` (per block). Used by chapter 4.
+    ``kl`` (per block, (B,) nats), ``alpha`` (per block) and ``units`` (per block, for the per-unit
+    convention of :func:`ibcore.losses.information_dropout_loss`). ``sample`` is passed to every layer: in
+    eval mode (batch norm's running statistics) ``sample=True`` gives the noisy representations. Used by chapter 4.
     """
 
     def __init__(self, cfg: ConvNetConfig = ConvNetConfig(), prior: str = "log-uniform", alpha_max: float = 0.7):
@@ -324,16 +330,17 @@ class IDConvNet(nn.Module):
         self.drops = nn.ModuleList(InformationDropout(c, prior, alpha_max) for c in cfg.channels)
         self.head = nn.Linear(cfg.channels[-1], cfg.classes)
 
-    def forward_all(self, x: torch.Tensor) -> dict:
+    def forward_all(self, x: torch.Tensor, sample: bool | None = None) -> dict:
         blocks, kls, alphas = [], [], []
         for conv, norm, drop in zip(self.convs, self.norms, self.drops):
-            x, kl, alpha = drop(norm(conv(x)))
+            x, kl, alpha = drop(norm(conv(x)), sample)
             blocks.append(x), kls.append(kl), alphas.append(alpha)
         pooled = x.mean((2, 3))  # (B, C_d)
-        return {"logits": self.head(pooled), "blocks": blocks + [pooled], "kl": kls, "alpha": alphas}
+        return {"logits": self.head(pooled), "blocks": blocks + [pooled], "kl": kls, "alpha": alphas,
+                "units": [a[0].numel() for a in alphas]}
 
-    def blocks(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return self.forward_all(x)["blocks"]
+    def blocks(self, x: torch.Tensor, sample: bool | None = None) -> list[torch.Tensor]:
+        return self.forward_all(x, sample)["blocks"]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_all(x)["logits"]
+    def forward(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
+        return self.forward_all(x, sample)["logits"]

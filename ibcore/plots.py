@@ -10,7 +10,8 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-__all__ = ["set_theme", "factor_sweep", "decomposition_vs_beta", "rate_distortion"]
+__all__ = ["set_theme", "factor_sweep", "decomposition_vs_beta", "rate_distortion", "image_grid", "latent_traversals",
+           "kl_per_latent", "mi_matrices"]
 
 
 def set_theme() -> None:
@@ -74,12 +75,89 @@ def rate_distortion(table: pd.DataFrame) -> plt.Figure:
 def image_grid(images: torch.Tensor, nrow: int, titles: Sequence[str] | None = None) -> plt.Figure:
     """A grid of (B, 1, H, W) images in [0, 1]."""
     ncol = int(np.ceil(len(images) / nrow))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(1.0 * ncol, 1.0 * nrow), squeeze=False)
+    lines = max((t.count("\n") + 1 for t in titles), default=0) if titles else 0
+    width = 1.0 + 0.25 * lines  # room for the titles' width as well as their height
+    fig, axes = plt.subplots(nrow, ncol, figsize=(width * ncol, (width + 0.15 * lines) * nrow), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([]), ax.set_yticks([])
         if i < len(images):
             ax.imshow(images[i, 0], cmap="gray", vmin=0, vmax=1)
             if titles:
                 ax.set_title(titles[i], fontsize="x-small")
+    fig.tight_layout()
+    return fig
+
+
+@torch.no_grad()
+def latent_traversals(model, x: torch.Tensor, latents: Sequence[int], labels: Sequence[str] | None = None,
+                      n: int = 7, span: float = 2.0) -> plt.Figure:
+    """Decoded images as each latent in ``latents`` moves from -span to +span (prior standard deviations).
+
+    ``x`` is one image (1, 1, H, W); the other latents stay at its posterior mean. One row per latent,
+    labelled ``z_j`` and its ``labels`` entry (e.g. the factor it shares most information with). Used by
+    chapter 2.
+    """
+    was_training = model.training
+    model.eval()
+    mu, _ = model.encode(x)  # (1, L)
+    values = torch.linspace(-span, span, n)
+    rows = []
+    for j in latents:
+        z = mu.repeat(n, 1)
+        z[:, j] = values
+        rows.append(torch.sigmoid(model.decode(z)).cpu())  # (n, 1, H, W)
+    model.train(was_training)
+    fig, axes = plt.subplots(max(len(rows), 1), n + 1, figsize=(0.8 * (n + 1), 0.85 * max(len(rows), 1)),
+                             squeeze=False)
+    for r, images in enumerate(rows):
+        axes[r, 0].imshow(x[0, 0].cpu(), cmap="gray", vmin=0, vmax=1)
+        for c, image in enumerate(images):
+            axes[r, c + 1].imshow(image[0], cmap="gray", vmin=0, vmax=1)
+        name = f"z{latents[r]}" + (f"\n{labels[r]}" if labels is not None else "")
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize="small")
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([])
+    axes[0, 0].set_title("input", fontsize="small")
+    for c, v in enumerate(values.tolist()):
+        axes[0, c + 1].set_title(f"{round(v, 1) + 0.0:+.1f}", fontsize="small")  # + 0.0: no "-0.0"
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def kl_per_latent(history: pd.DataFrame, labels: dict[int, str], threshold: float | None = None,
+                  smooth: int = 1, ax: plt.Axes | None = None) -> plt.Axes:
+    """KL of each latent over training (columns ``step``, ``kl_per_dim_j``), one line per latent in
+    ``labels`` (latent -> its factor), the others grey; optionally a rolling mean over ``smooth`` logged
+    rows and a horizontal ``threshold`` line. Used by chapter 2.
+    """
+    ax = ax or plt.subplots(figsize=(6.4, 3.6))[1]
+    cols = sorted((c for c in history if c.startswith("kl_per_dim_")), key=lambda c: int(c.rsplit("_", 1)[1]))
+    palette = sns.color_palette("colorblind", max(len(labels), 1))
+    for c in cols:
+        j = int(c.rsplit("_", 1)[1])
+        y = history[c].rolling(smooth, min_periods=1).mean()
+        if j in labels:
+            ax.plot(history["step"], y, lw=1.6, color=palette[list(labels).index(j)], label=f"z{j}: {labels[j]}")
+        else:
+            ax.plot(history["step"], y, lw=0.8, color="0.7")
+    if threshold is not None:
+        ax.axhline(threshold, color="k", lw=0.8, ls=":")
+    ax.set_xlabel("step")
+    ax.set_ylabel("KL per latent (nats)")
+    ax.legend(fontsize="small", loc="upper left")
+    return ax
+
+
+def mi_matrices(matrices: dict[str, np.ndarray], factor_names: Sequence[str], vmax: float | None = None) -> plt.Figure:
+    """Heat maps of latent x factor mutual information (nats), one panel per model. Used by chapter 2."""
+    fig, axes = plt.subplots(1, len(matrices), figsize=(2.6 * len(matrices) + 0.8, 3.6), squeeze=False)
+    vmax = vmax or max(float(m.max()) for m in matrices.values())
+    for ax, (name, m) in zip(axes[0], matrices.items()):
+        sns.heatmap(m, ax=ax, vmin=0, vmax=vmax, cmap="viridis", cbar=ax is axes[0, -1],
+                    xticklabels=list(factor_names), yticklabels=[f"z{j}" for j in range(m.shape[0])],
+                    cbar_kws={"label": "I(z_j; v_k) (nats)"})
+        ax.set_title(name, fontsize="small")
+        ax.tick_params(axis="x", labelrotation=60, labelsize="small")
+        ax.tick_params(axis="y", labelsize="x-small")
     fig.tight_layout()
     return fig

@@ -52,7 +52,7 @@ import torch
 from ibcore import plots
 from ibcore.claims import Claims, glue_values
 from ibcore.data import CLUTTER_NUISANCES, ClutteredDigits
-from ibcore.info import linear_probe_bits
+from ibcore.info import block_representations, probe_blocks
 from ibcore.models import ConvNetConfig
 from ibcore.train import accuracy, train_classifier
 
@@ -64,8 +64,8 @@ TARGETS = ["task"] + list(CLUTTER_NUISANCES)
 # ## The data
 #
 # Every {glue:text}`canvas`×{glue:text}`canvas` image holds the task digit (16×16), a half-bright whole
-# distractor digit, small fragments of other digits, and pixel noise. Each image records its nuisances: the digit's position (a 3×3 grid), the
-# noise level (4), the amount of clutter (4) and the distractor's class (10). Train, probe and test
+# distractor digit, small fragments of other digits, and pixel noise. Each image records its nuisances: the
+# digit's position (a 3×3 grid), the noise level (4), the amount of clutter (4) and the distractor's class (10). Train, probe and test
 # images come from disjoint sets of source digits.
 
 # %%
@@ -93,31 +93,9 @@ x_probe, x_test = data.x_probe.to(cfg.device), data.x_test.to(cfg.device)
 targets_probe = {"task": data.y_probe, **{k: data.nuisances_probe[k] for k in CLUTTER_NUISANCES}}
 targets_test = {"task": data.y_test, **{k: data.nuisances_test[k] for k in CLUTTER_NUISANCES}}
 
-
-@torch.no_grad()
-def representations(model, x: torch.Tensor) -> list[torch.Tensor]:
-    """Every block's activation, average-pooled to at most 4x4 positions, then the global pool."""
-    model.eval()
-    out = [[] for _ in range(len(model.cfg.channels) + model.cfg.global_pool)]
-    for chunk in x.split(1000):
-        for i, z in enumerate(model.blocks(chunk)):
-            if z.ndim == 4 and z.shape[-1] > 4:
-                z = torch.nn.functional.adaptive_avg_pool2d(z, 4)
-            out[i].append(z.flatten(1).cpu())
-    return [torch.cat(o) for o in out]
-
-
-def probe_rows(name: str, seed: int, reps: list[torch.Tensor], reps_test: list[torch.Tensor], labels) -> list[dict]:
-    rows = []
-    for layer, (zp, zt) in enumerate(zip(reps, reps_test)):
-        bits = linear_probe_bits(zp, targets_probe, zt, targets_test)
-        rows += [{"arch": name, "seed": seed, "layer": labels[layer], "depth": layer, "target": t, "bits": b}
-                 for t, b in bits.items()]
-    return rows
-
-
 pooled_input = lambda x: torch.nn.functional.adaptive_avg_pool2d(x, 8).flatten(1).cpu()  # noqa: E731
-rows = probe_rows("input", -1, [pooled_input(x_probe)], [pooled_input(x_test)], ["input"])
+rows = probe_blocks([pooled_input(x_probe)], targets_probe, [pooled_input(x_test)], targets_test, ["input"],
+                    arch="input", seed=-1)
 acc_rows, histories = [], {}
 for name, arch in ARCHS.items():
     for s in range(cfg.seed, cfg.seed + cfg.n_seeds):
@@ -126,7 +104,8 @@ for name, arch in ARCHS.items():
                                                        device=cfg.device, desc=f"{name} seed {s}")
         acc_rows.append({"arch": name, "seed": s, "test_acc": accuracy(model, x_test, data.y_test)})
         labels = [f"block {i + 1}" for i in range(len(arch.channels))] + ["global pool"]
-        rows += probe_rows(name, s, representations(model, x_probe), representations(model, x_test), labels)
+        rows += probe_blocks(block_representations(model, x_probe), targets_probe,
+                             block_representations(model, x_test), targets_test, labels, arch=name, seed=s)
 bits = pd.DataFrame(rows)
 accs = pd.DataFrame(acc_rows)
 accs.groupby("arch")["test_acc"].agg(["mean", "std"]).round(3)
@@ -135,8 +114,8 @@ accs.groupby("arch")["test_acc"].agg(["mean", "std"]).round(3)
 # ## Bits about the task and the nuisances, block by block
 #
 # Mean ± sd over seeds; the dotted line is the input (pixels pooled to 8×8). Probes are linear
-# (`ibcore.info.linear_probe_bits`, L2 strength `PROBE_C`), fitted on the probe split and scored on the test
-# split; block activations are average-pooled to at most 4×4 positions first.
+# (`ibcore.info.probe_blocks`, L2 strength `PROBE_C`), fitted on the probe split and scored on the test
+# split; block activations are average-pooled to at most 4×4 positions first (`ibcore.info.block_representations`).
 
 # %%
 order = ["input", "block 1", "block 2", "block 3", "block 4", "global pool"]

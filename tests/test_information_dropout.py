@@ -56,3 +56,15 @@ def test_loss_keeps_the_kl_of_each_layer():
     out = information_dropout_loss(logits, y, kls, beta=0.1)
     torch.testing.assert_close(out["kl_layer"], torch.tensor([2.0, 3.0]))
     torch.testing.assert_close(out["loss"], torch.nn.functional.cross_entropy(logits, y) + 0.5)
+
+
+def test_per_unit_convention_divides_each_layer_by_its_units():
+    logits, y = torch.randn(5, 10), torch.randint(10, (5,))
+    kls = [torch.full((5,), 40.0), torch.full((5,), 6.0)]
+    out = information_dropout_loss(logits, y, kls, beta=0.1, units=[20, 3])  # mean unit KL 2.0 and 2.0
+    torch.testing.assert_close(out["loss"], torch.nn.functional.cross_entropy(logits, y) + 0.4)
+    torch.testing.assert_close(out["kl_layer"], torch.tensor([40.0, 6.0]))
+    with pytest.raises(ValueError, match="units"):
+        information_dropout_loss(logits, y, kls, beta=0.1, units=[20])
+    net = IDConvNet(ConvNetConfig(channels=(8, 16)))
+    assert net.forward_all(torch.rand(2, 1, 32, 32))["units"] == [8 * 16 * 16, 16 * 8 * 8]

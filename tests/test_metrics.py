@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from ibcore.metrics import dci, discretize, mig, mutual_information_matrix
+from ibcore.metrics import dci, discretize, dominant_latents, emergence_steps, mig, mutual_information_matrix
 
 SIZES = (3, 6, 10, 20)
 
@@ -67,3 +67,24 @@ def test_dci_perfect_and_random_codes():
     rng = np.random.default_rng(2)
     random = dci(rng.normal(size=(3000, 4)), v_train, rng.normal(size=(1000, 4)), v_test)
     assert random["disentanglement"] < 0.1 and random["informativeness"] < 0.3
+
+
+def test_dominant_latents_picks_the_most_informative_latent_per_factor():
+    mi = np.array([[0.1, 2.0, 0.0], [1.5, 0.2, 0.0], [0.3, 0.1, 0.4]])  # (L=3, K=3)
+    assert dominant_latents(mi).tolist() == [1, 0, 2]
+
+
+def test_emergence_steps_smooths_and_reports_never_as_inf():
+    import pandas as pd
+
+    steps = np.arange(1, 11) * 50
+    h = pd.DataFrame({"step": steps,
+                      "kl_per_dim_0": [0, 0, 0.6, 0.7, 1, 1, 1, 1, 1, 1],  # passes 0.5 at step 150
+                      "kl_per_dim_1": [0, 0.9, 0, 0, 0, 0, 0, 0, 0, 0.2],  # one noisy spike only
+                      "kl_per_dim_2": [0.0] * 10})
+    assert emergence_steps(h, 0.5) == {0: 150.0, 1: 100.0, 2: float("inf")}
+    # a trailing mean over 3 rows removes the spike (0.3) and delays latent 0: (0 + 0.6 + 0.7) / 3 = 0.43 at
+    # step 200, (0.6 + 0.7 + 1) / 3 = 0.77 at step 250
+    assert emergence_steps(h, 0.5, smooth=3) == {0: 250.0, 1: float("inf"), 2: float("inf")}
+    with pytest.raises(ValueError, match="kl_per_dim"):
+        emergence_steps(h[["step"]])

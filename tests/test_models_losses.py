@@ -83,3 +83,13 @@ def test_linear_ramp():
     assert linear_ramp(50, 0.0, 25.0, 100) == 12.5
     assert linear_ramp(500, 0.0, 25.0, 100) == 25.0
     assert linear_ramp(10, 150.0, 4.0, 0) == 4.0
+
+
+def test_geometric_ramp_is_linear_in_log_beta():
+    from ibcore.losses import geometric_ramp
+
+    assert geometric_ramp(0, 100.0, 4.0, 100) == pytest.approx(100.0)
+    assert geometric_ramp(50, 100.0, 4.0, 100) == pytest.approx(20.0)  # sqrt(100 * 4)
+    assert geometric_ramp(1000, 100.0, 4.0, 100) == pytest.approx(4.0)
+    with pytest.raises(ValueError, match="positive"):
+        geometric_ramp(0, 0.0, 4.0, 100)

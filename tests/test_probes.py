@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from ibcore.info import probe_information
 
@@ -73,3 +74,30 @@ def test_marginal_cross_entropy_is_the_smoothed_label_entropy():
     fit = [0, 0, 1, 1]  # Laplace-smoothed over 3 classes: 3/7, 3/7, 1/7
     assert marginal_cross_entropy_bits(fit, [0, 1], 3) == math.log2(7 / 3)
     assert marginal_cross_entropy_bits(fit, [2], 3) == math.log2(7)
+
+
+def test_block_representations_pool_large_maps_and_probe_blocks_reads_each_block():
+    import torch
+
+    from ibcore.info import block_representations, probe_blocks
+    from ibcore.models import ConvNet, ConvNetConfig
+
+    torch.manual_seed(0)
+    net = ConvNet(ConvNetConfig(channels=(4, 8), canvas=32)).train()
+    reps = block_representations(net, torch.rand(10, 1, 32, 32), pool=4, batch_size=3)
+    assert [tuple(r.shape) for r in reps] == [(10, 4 * 16), (10, 8 * 16), (10, 8)]  # 16x16 and 8x8 pooled to 4x4
+    assert net.training  # the mode is restored
+
+    # a block that holds the target scores bits, one that holds noise scores about none
+    rng = torch.Generator().manual_seed(1)
+    y_fit, y_eval = torch.randint(0, 4, (600,), generator=rng), torch.randint(0, 4, (600,), generator=rng)
+    informative = lambda y: torch.nn.functional.one_hot(y, 4).double() + 0.1 * torch.randn(len(y), 4, generator=rng)  # noqa: E731
+    noise = lambda y: torch.randn(len(y), 4, generator=rng)  # noqa: E731
+    rows = probe_blocks([informative(y_fit), noise(y_fit)], {"t": y_fit}, [informative(y_eval), noise(y_eval)],
+                        {"t": y_eval}, ["a", "b"], model="m")
+    bits = {r["layer"]: r["bits"] for r in rows}
+    assert rows[0]["model"] == "m" and rows[1]["depth"] == 1
+    # log2(4) = 2 bits at most; the chapters' strong L2 (PROBE_C = 0.01) shrinks the logits and costs ~0.4 bits
+    assert 1.5 < bits["a"] <= 2.0 and abs(bits["b"]) < 0.1
+    with pytest.raises(ValueError, match="labels"):
+        probe_blocks([informative(y_fit)], {"t": y_fit}, [informative(y_eval)], {"t": y_eval}, ["a", "b"])
