@@ -158,7 +158,7 @@ row, b = measure(other_model, f"information dropout, {other} convention", other_
 rows.append(row), bit_rows.extend(b)
 results, bits = pd.DataFrame(rows), pd.DataFrame(bit_rows)
 alpha_cols = [f"alpha_{i + 1}" for i in range(depth)]
-results[["model", "beta", "seed", "test_acc"] + alpha_cols].round(3)
+results[["model", "beta", "seed", "test_acc"] + alpha_cols].round({c: 3 for c in ["test_acc"] + alpha_cols})
 
 # %% [markdown]
 # ## What the last block keeps, against β
@@ -202,7 +202,7 @@ plt.show()
 
 # %%
 ida = results[results.model == "information dropout"].groupby("beta")[alpha_cols + ["test_acc"]].mean()
-fig, ax = plt.subplots(figsize=(5.6, 3.4))
+fig, ax = plt.subplots(figsize=(7.4, 3.4))
 for beta, r in ida.iterrows():
     ax.plot(range(1, depth + 1), r[alpha_cols].to_numpy(), marker="o", label=f"β = {beta:g}")
 r = results[results.model.str.endswith(f"{other} convention")].iloc[0]
