@@ -258,11 +258,11 @@ glue_values({
 # In the matrices above, the plain VAE spreads what it knows about position over several latents, and PCA's
 # components are linear mixtures of pixels: neither gives one factor a latent of its own.
 #
-# **Beside the papers.** Burgess et al. {cite}`burgess2018understanding` (their Fig. 3, 64 px, C raised to
-# 25 nats over hundreds of thousands of steps) see the same order: the two position factors first, then
+# **Beside the papers.** Burgess et al. {cite}`burgess2018understanding` (64 px, C raised gradually to
+# 25 nats over a long GPU run) see the same order: the two position factors first, then
 # scale, then shape and orientation; the disentangling-vae reproduction logs latents switching on one at a
-# time as C rises. At CPU scale ({glue:text}`steps` steps at {glue:text}`resolution` px) the code stops after
-# the first three: a small sprite's shape and its 40-step orientation are worth little reconstruction at
+# time as C rises. At CPU scale ({glue:text}`steps` steps at {glue:text}`resolution` px) the code stops
+# before shape and orientation: a small sprite's shape and its 40-step orientation are worth little reconstruction at
 # 32 px (the traversals decode every shape as the same blob), and a position step is half a pixel. The
 # β-VAE with β fixed at the annealed model's final value reaches a MIG of {glue:text}`mig_bvae:.3f`, next to
 # the annealed {glue:text}`mig_ann:.3f`: at this budget the annealing shows the *order* in which the factors
@@ -271,7 +271,7 @@ glue_values({
 # nats and a reconstruction error of {glue:text}`rec_two:.1f` nats (the annealed model:
 # {glue:text}`kl_ann:.1f` and {glue:text}`rec_ann:.1f`), MIG {glue:text}`mig_two:.3f`: with γ that large the
 # penalty forces the KL to follow C before the decoder has learned to use it, and the reconstruction stays
-# at the mean image, as issue #4's prototype saw too. The literature's MIG for β-VAEs on dSprites is roughly
+# at the mean image, as a prototype of this chapter saw too. The literature's MIG for β-VAEs on dSprites is roughly
 # 0.1-0.4 after 300,000 GPU steps {cite}`locatello2019challenging`.
 
 # %% [markdown]

@@ -318,8 +318,8 @@ glue_values({"units_first": units[0], "units_last": units[-1], "depth": depth, "
 # about the noise level, the bottleneck leaves {glue:text}`noise3_b:.2f` at the chosen β and
 # {glue:text}`noise3_max:.2f` at β = {glue:text}`beta_max` (test accuracy {glue:text}`acc_max:.3f`).
 # Position is not counted among the nuisances: the last block is a spatial map that keeps
-# {glue:text}`pos_last0:.2f` bits of it at β = 0, which the global pooling after it removes
-# ({glue:text}`pos_pool0:.2f` bits), as chapter 3 showed.
+# {glue:text}`pos_last0:.2f` bits of it at β = 0, which the global pooling after it reduces to
+# {glue:text}`pos_pool0:.2f` bits (not to zero: on a 32 px canvas the strides alias position, chapter 3).
 #
 # **Depth.** The nuisance bits fall block by block, but they do so at β = 0 too (chapter 3), and the noise
 # itself does not grow with depth: the mean α per block at the chosen β is {glue:text}`alphas_chosen`, and
@@ -330,8 +330,9 @@ glue_values({"units_first": units[0], "units_last": units[-1], "depth": depth, "
 # gradient from the task, so the KL alone sets it) and in the last (the global average after it averages
 # the noise away cheaply). Neither gives "α grows with depth", so claim 3 is reported, not asserted.
 #
-# **Beside the paper.** On Cluttered MNIST (96 px, five blocks of two to three convolutions, 80 epochs)
-# Achille & Soatto {cite}`achille2018information` show KL maps that light up on the digit and stay dark on
+# **Beside the paper.** On Cluttered MNIST (96 px; in the authors' code, four Information Dropout layers each
+# after two 3×3 convolutions, α from a parallel 3×3 convolution, 80 epochs) Achille & Soatto
+# {cite}`achille2018information` show KL maps that light up on the digit and stay dark on
 # the clutter at deep layers, and on Occluded CIFAR the representation of the last layers keeps little
 # information about the occluding image. Here the network is much smaller and shorter-trained, and its plain
 # version already filters most of the pixel-level nuisances by depth alone (chapter 3); what β adds shows in
