@@ -43,7 +43,8 @@ def test_log_normal_kl_matches_torch_distributions():
 
 def test_alpha_is_bounded_and_network_shapes():
     net = IDConvNet(ConvNetConfig(channels=(8, 16)))
-    out = net.forward_all(torch.rand(3, 1, 32, 32))
+    with torch.no_grad():
+        out = net.forward_all(torch.rand(3, 1, 32, 32))
     assert out["logits"].shape == (3, 10) and len(out["kl"]) == 2 and out["kl"][0].shape == (3,)
     assert all(float(a.min()) >= 1e-3 and float(a.max()) <= 0.701 for a in out["alpha"])
     assert [tuple(b.shape[1:]) for b in out["blocks"]] == [(8, 16, 16), (16, 8, 8), (16,)]

@@ -65,3 +65,15 @@ def test_unknown_scale_fails_at_the_parameters_cell(chapter, tmp_path):
     injected = next(i for i, c in enumerate(code) if "injected-parameters" in c.metadata.get("tags", []))
     failed = next(i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c.get("outputs", [])))
     assert failed == injected + 1, "the error must come from the code cell right after the parameters"
+
+
+@pytest.mark.slow
+def test_annealing_chapter_runs_its_capacity_recipe(tmp_path):
+    """Chapter 2's second annealing recipe (one-sided capacity) is not the default: run it at smoke scale."""
+    chapter = next(c for c in CHAPTERS if c.name.startswith("02_"))
+    out = tmp_path / "02-capacity.ipynb"
+    pm.execute_notebook(str(chapter.with_suffix(".ipynb")), str(out), parameters={"scale": "smoke", "anneal": "capacity"},
+                        kernel_name="python3", progress_bar=False, cwd=str(chapter.parent))
+    text = "".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "claim check (smoke scale)" in text
