@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import mutual_info_score
 
-__all__ = ["discretize", "mutual_information_matrix", "mig", "dci", "dominant_latents", "emergence_steps"]
+__all__ = ["discretize", "mutual_information_matrix", "mig", "dci", "dominant_latents", "emergence_steps", "kl_columns"]
 
 
 def discretize(codes: np.ndarray, n_bins: int = 20) -> np.ndarray:
@@ -83,15 +83,21 @@ def emergence_steps(history, threshold: float = 0.5, smooth: int = 1) -> dict[in
     by a rolling mean over ``smooth`` logged rows (a minibatch KL is noisy). A latent that never passes
     gets ``inf``. Returns {latent: step}. Used by chapter 2's order-of-emergence claim.
     """
-    cols = sorted((c for c in history if c.startswith("kl_per_dim_")), key=lambda c: int(c.rsplit("_", 1)[1]))
+    cols = kl_columns(history)
     if not cols:
         raise ValueError("history has no kl_per_dim_j columns")
     steps = np.asarray(history["step"])
     out = {}
-    for c in cols:
+    for j, c in cols.items():
         above = np.flatnonzero(np.asarray(history[c].rolling(smooth, min_periods=1).mean()) > threshold)
-        out[int(c.rsplit("_", 1)[1])] = float(steps[above[0]]) if len(above) else float("inf")
+        out[j] = float(steps[above[0]]) if len(above) else float("inf")
     return out
+
+
+def kl_columns(history) -> dict[int, str]:
+    """{latent j: column name} of the ``kl_per_dim_j`` columns of a training log, in latent order."""
+    cols = (c for c in history if c.startswith("kl_per_dim_"))
+    return dict(sorted((int(c.rsplit("_", 1)[1]), c) for c in cols))
 
 
 def dci(codes_train: np.ndarray, factors_train: np.ndarray, codes_test: np.ndarray, factors_test: np.ndarray,

@@ -131,10 +131,10 @@ def kl_per_latent(history: pd.DataFrame, labels: dict[int, str], threshold: floa
     rows and a horizontal ``threshold`` line. Used by chapter 2.
     """
     ax = ax or plt.subplots(figsize=(6.4, 3.6))[1]
-    cols = sorted((c for c in history if c.startswith("kl_per_dim_")), key=lambda c: int(c.rsplit("_", 1)[1]))
+    from ibcore.metrics import kl_columns
+
     palette = sns.color_palette("colorblind", max(len(labels), 1))
-    for c in cols:
-        j = int(c.rsplit("_", 1)[1])
+    for j, c in kl_columns(history).items():
         y = history[c].rolling(smooth, min_periods=1).mean()
         if j in labels:
             ax.plot(history["step"], y, lw=1.6, color=palette[list(labels).index(j)], label=f"z{j}: {labels[j]}")

@@ -88,3 +88,12 @@ def test_emergence_steps_smooths_and_reports_never_as_inf():
     assert emergence_steps(h, 0.5, smooth=3) == {0: 250.0, 1: float("inf"), 2: float("inf")}
     with pytest.raises(ValueError, match="kl_per_dim"):
         emergence_steps(h[["step"]])
+
+
+def test_kl_columns_are_in_numeric_latent_order():
+    import pandas as pd
+
+    from ibcore.metrics import kl_columns
+
+    h = pd.DataFrame({"step": [1], "kl_per_dim_10": [0.0], "kl_per_dim_2": [0.0], "rec": [1.0]})
+    assert kl_columns(h) == {2: "kl_per_dim_2", 10: "kl_per_dim_10"}
