@@ -9,13 +9,13 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import shutil
 from pathlib import Path
 
 MATHJAX_FILE = "tex-svg-full.js"
 MARKER = "<!-- scoreboard -->"
+ROBUST_MARKER = "<!-- robustness -->"
 PERF_MARKER = "<!-- performance -->"
 
 
@@ -38,32 +38,161 @@ def _copy_mathjax(app, exception) -> None:
 
 def read_claims(notebook: Path) -> dict | None:
     """The ``claims`` record a chapter glued into its stored notebook (None if it has none)."""
-    nb = json.loads(notebook.read_text())
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []):
-            if out.get("metadata", {}).get("scrapbook", {}).get("name") == "claims":
-                data = out["data"]
-                text = next(v for k, v in data.items() if k.endswith("text/plain"))
-                text = "".join(text) if isinstance(text, list) else text
-                return json.loads(ast.literal_eval(text))
-    return None
+    from ibcore.claims import read_record
+
+    return read_record(notebook)
 
 
-def scoreboard_markdown(notebooks: list[Path]) -> str:
-    """A MyST table: one row per claim of every chapter, from the chapters' own records."""
-    lines = ["| chapter | id | kind | claim | measured | threshold | holds |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+def read_robustness(path: Path) -> dict | None:
+    """``results/robustness.json`` (written by ``python -m ibcore.sweep summarize``), or None."""
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _num(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1e4 else f"{v:,.0f}"
+    return str(v)
+
+
+def _cell(x) -> str:
+    return str(x).replace("|", "\\|").replace("\n", " ")
+
+
+def board_verdict(claim: dict, robust: dict | None) -> tuple[str, str]:
+    """(verdict, seeds) for one claim: the seed-0 verdict, overruled by the confirmation seeds when they ran.
+
+    Asserted: ``fails`` (not evidence on seed 0: fails, its control holds, or it has no control),
+    ``holds`` (evidence on seed 0 and robust over the seeds), ``fragile`` (evidence on fewer than 4 of 5),
+    ``holds (seed 0)`` while no sweep covers it. Reported: the seeds' verdict, else seed 0's.
+    """
+    if claim["kind"] == "asserted":
+        if not claim.get("evidence"):
+            v = {"fails": "fails", "control holds": "fails (control holds)",
+                 "no control": "no control"}.get(claim.get("verdict"), "fails")
+        elif robust is None or robust.get("verdict") == "incomplete":
+            v = "holds (seed 0)"
+        else:
+            v = "holds" if robust["verdict"] == "robust" else "fragile"
+        seeds = "" if robust is None else f"{robust['evidence']}/{robust['seeds_asked']}"
+    else:
+        v = claim.get("verdict") or "reported"
+        if robust is not None and robust.get("verdict") != "incomplete":
+            v = robust["verdict"]
+        counts = (robust or {}).get("verdict_counts", {})
+        seeds = "" if robust is None else f"{counts.get(v, 0)}/{robust['seeds_asked']} {v}"
+    return v, seeds
+
+
+def scoreboard_rows(notebooks: list[Path], robustness: dict | None) -> list[dict]:
+    """One row per claim of every chapter, from the chapters' records and the sweep's summary."""
+    by_key = {(r["chapter"], r["id"]): r for r in (robustness or {}).get("claims", [])}
+    rows = []
     for nb in notebooks:
         record = read_claims(nb)
-        if record is None:
-            lines.append(f"| [{nb.stem}](../notebooks/{nb.stem}.ipynb) | | | (no claims recorded) | | | |")
+        if record is None or record.get("schema") != 2:
+            rows.append({"nb": nb, "chapter": nb.stem[:2], "missing": True})
             continue
         for c in record["claims"]:
-            holds = "reported" if c["kind"] == "reported" else ("**True**" if c["holds"] else "**False**")
-            cells = [f"[{record['chapter']}](../notebooks/{nb.stem}.ipynb)", c["id"], c["kind"], c["claim"],
-                     c["measured"], c["threshold"], holds]
-            lines.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
-    return "\n".join(lines)
+            verdict, seeds = board_verdict(c, by_key.get((record["chapter"], c["id"])))
+            rows.append({"nb": nb, "chapter": record["chapter"], "claim": c, "verdict": verdict, "seeds": seeds})
+    return rows
+
+
+def scoreboard_markdown(notebooks: list[Path], robustness: dict | None = None) -> str:
+    """The scoreboard: a count of claims by verdict, the lecture claims found contradicted or unconfirmed,
+    and one row per claim (slide, claim, seed-0 value, threshold, control, seeds k/n, verdict)."""
+    from collections import Counter
+
+    rows = scoreboard_rows(notebooks, robustness)
+    counts = Counter(r["verdict"] for r in rows if not r.get("missing"))
+    sweep = ("no confirmation sweep has run yet (`make sweep`): verdicts are seed 0's" if robustness is None else
+             f"confirmation seeds {', '.join(map(str, robustness['seeds']))} at {robustness['scale']} scale "
+             f"({len(robustness['runs'])} runs; {len(robustness['failed_runs'])} failed)")
+    out = ["**Claims by verdict**: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {sweep}.", ""]
+    bad = [r for r in rows if not r.get("missing") and r["verdict"] in
+           ("fails", "fails (control holds)", "no control", "fragile", "contradicts", "inconclusive")]
+    out += ["(contradicted-or-unconfirmed)=", "## Contradicted or unconfirmed", ""]
+    if bad:
+        out += [f"- chapter [{r['chapter']}](../notebooks/{r['nb'].stem}.ipynb), slide {r['claim'].get('slide', '')}: "
+                f"{_cell(r['claim']['claim'])} (**{r['verdict']}**)" for r in bad]
+    else:
+        out += ["None."]
+    out += ["", "## Every claim", "",
+            "| ch. | slide | claim | value (seed 0) | threshold | control (seed 0) | seeds k/n | verdict |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        link = f"[{r['chapter']}](../notebooks/{r['nb'].stem}.ipynb)"
+        if r.get("missing"):
+            out.append(f"| {link} | | (no claims record of this book's version: re-execute the chapter) | | | | | |")
+            continue
+        c = r["claim"]
+        unit = f" {c['unit']}" if c.get("unit") else ""
+        threshold = f"{c['op']} {_num(c['threshold'])}" if c.get("op") else ""
+        control = "" if c.get("control") is None else f"{_cell(c['control'])}: {_num(c.get('control_value'))}"
+        cells = [link, c.get("slide", ""), f"{c['id']}: {_cell(c['claim'])}", _num(c.get("value")) + unit,
+                 threshold, control, r["seeds"], f"**{r['verdict']}**"]
+        out.append("| " + " | ".join(str(x) for x in cells) + " |")
+    return "\n".join(out)
+
+
+def robustness_markdown(robustness: dict | None, figure: str | None) -> str:
+    """The Robustness page: the verdict rule, a strip plot of every seed against its threshold, the table."""
+    if robustness is None:
+        return ("*No confirmation sweep yet.* Run `make sweep` (seeds 1-5 at book scale on Dask), then "
+                "`python -m ibcore.sweep summarize`; this page is rebuilt from `results/robustness.json`.")
+    out = [f"Confirmation seeds {', '.join(map(str, robustness['seeds']))} at {robustness['scale']} scale; "
+           f"rule: {robustness['rule']}. {len(robustness['runs'])} runs, "
+           f"{len(robustness['failed_runs'])} failed.", ""]
+    if figure:
+        out += [f"```{{figure}} {figure}", ":name: fig-robustness", ":width: 100%", "",
+                "Every confirmation seed of every claim, as its distance to the threshold in the direction the "
+                "claim predicts, scaled per claim (right of the line: the claim holds). Dots: the claim; "
+                "crosses: its control, which must fall left of the line.", "```", ""]
+    out += ["| ch. | claim | held | control held | evidence | median [min, max] | verdict |",
+            "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in robustness["claims"]:
+        v = r["value"]
+        spread = "" if v["median"] is None else f"{_num(v['median'])} [{_num(v['min'])}, {_num(v['max'])}] {r['unit']}"
+        ctrl = f"{r['control_held']}/{r['control_n']}" if r.get("control_n") else "-"
+        out.append(f"| {r['chapter']} | {r['id']}: {_cell(r['claim'])} | {r['held']}/{r['n']} | {ctrl} | "
+                   f"{r['evidence']}/{r['n']} | {spread} | **{r['verdict']}** |")
+    for f in robustness["failed_runs"]:
+        out.append(f"\nFailed run: chapter {f['chapter']}, seed {f['seed']}: `{f['error']}`")
+    return "\n".join(out)
+
+
+def robustness_figure(robustness: dict, path: Path) -> bool:
+    """Strip plot of per-seed margins (value minus threshold, signed so that > 0 holds, scaled per claim)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in robustness["claims"] if r.get("op") and r.get("threshold") is not None]
+    if not rows:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(rows) + 1.0))
+    for i, r in enumerate(rows):
+        sign = 1.0 if r["op"] in (">", ">=") else -1.0
+        vals = [p["value"] for p in r["per_seed"] if p["value"] is not None]
+        ctrl = [p["control_value"] for p in r["per_seed"] if p.get("control_value") is not None]
+        margins = [sign * (v - r["threshold"]) for v in vals]
+        cmargins = [sign * (v - r["threshold"]) for v in ctrl]
+        scale = max([abs(m) for m in margins + cmargins] + [1e-12])
+        ax.scatter([m / scale for m in margins], [i] * len(margins), s=18, color="C0", zorder=3)
+        ax.scatter([m / scale for m in cmargins], [i] * len(cmargins), s=22, marker="x", color="C3", zorder=3)
+    ax.axvline(0, color="k", lw=1)
+    ax.set_yticks(range(len(rows)), [f"ch{r['chapter']} {r['id']}" for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(-1.1, 1.1)
+    ax.set_xlabel("margin to threshold, scaled per claim (> 0: holds)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
 
 
 def performance_markdown(results_file: Path) -> str:
@@ -99,14 +228,22 @@ def performance_markdown(results_file: Path) -> str:
 def _fill_scoreboard(app, docname: str, source: list[str]) -> None:
     if MARKER in source[0]:
         notebooks = sorted((Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        source[0] = source[0].replace(MARKER, scoreboard_markdown(notebooks))
+        robustness = read_robustness(Path(app.srcdir) / "results" / "robustness.json")
+        source[0] = source[0].replace(MARKER, scoreboard_markdown(notebooks, robustness))
+    if ROBUST_MARKER in source[0]:
+        robustness = read_robustness(Path(app.srcdir) / "results" / "robustness.json")
+        figure = None
+        if robustness is not None:
+            png = Path(app.srcdir) / "book" / "_generated" / "robustness.png"
+            figure = "_generated/robustness.png" if robustness_figure(robustness, png) else None
+        source[0] = source[0].replace(ROBUST_MARKER, robustness_markdown(robustness, figure))
     if PERF_MARKER in source[0]:
         source[0] = source[0].replace(PERF_MARKER, performance_markdown(Path(app.srcdir) / "bench" / "results.json"))
 
 
 def _always_outdated(app, env, added, changed, removed):
     # the scoreboard depends on every chapter's notebook: rebuild it on every build
-    return [d for d in ("book/scoreboard", "book/performance") if d in env.found_docs]
+    return [d for d in ("book/scoreboard", "book/performance", "book/robustness") if d in env.found_docs]
 
 
 def setup(app):
