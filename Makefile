@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup browser book html test sync chapter check bench clean
+.PHONY: setup browser book html test sync chapter check bench sweep clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,16 @@ check: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+# The confirmation sweep: every chapter on seeds 1-5 at book scale, on a Dask LocalCluster (resumable;
+# not part of `make test`). Other clusters: SCHEDULER=tcp://host:8786; a subset: CHAPTERS=01,02 SEEDS=1-2.
+CHAPTERS  ?= all
+SEEDS     ?= 1-5
+SCALE     ?= book
+SWEEPARGS ?=
+sweep: setup
+	$(BIN)/python -m ibcore.sweep run --chapters $(CHAPTERS) --seeds $(SEEDS) --scale $(SCALE) \
+	  $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(SWEEPARGS)
 
 clean:
 	rm -rf _build runs .pytest_cache

@@ -163,6 +163,34 @@ def data(tiny: bool) -> dict:
     return out
 
 
+def sweep_throughput(tiny: bool) -> dict:
+    """Runs per hour at smoke scale: ``ibcore.sweep`` on a LocalCluster (2 workers x 1 thread) against one
+    process running the same chapters in turn (2 threads each). Ideal speed-up on 2 cores: 2."""
+    from ibcore import sweep
+
+    tasks = [("01", 1), ("06", 1)] if tiny else [(c, s) for c in ("01", "06") for s in (1, 2)]
+    cores = sweep.machine_cores()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        for ch, s in tasks:
+            run = sweep.run_one(ch, s, "smoke", threads=min(2, cores), runs_dir=f"{tmp}/seq")
+            if run["status"] != "ok":
+                raise RuntimeError(f"chapter {ch} seed {s} failed: {run['error']}")
+        sequential = time.perf_counter() - t
+        t = time.perf_counter()
+        out = sweep.run_sweep(sorted({c for c, _ in tasks}), sorted({s for _, s in tasks}), "smoke",
+                              workers=min(2, cores), threads=1, results=Path(tmp), progress=False)
+        parallel = time.perf_counter() - t
+    if out["failed"]:
+        raise RuntimeError(f"sweep runs failed: {out['failed']}")
+    ideal = min(2, cores)
+    return {"runs": len(tasks), "cores": cores, "sequential_seconds": sequential, "sweep_seconds": parallel,
+            "sequential_runs_per_hour": 3600 * len(tasks) / sequential,
+            "sweep_runs_per_hour": 3600 * len(tasks) / parallel,
+            "speedup": sequential / parallel, "ideal_speedup": ideal,
+            "efficiency": sequential / parallel / ideal, "note": "sweep time includes starting the LocalCluster"}
+
+
 def plot(results: dict, path: Path) -> None:
     import matplotlib
 
@@ -183,7 +211,11 @@ def main(argv=None) -> int:
     parser.add_argument("--from-notebooks", action="store_true", help="chapter times from stored notebooks")
     parser.add_argument("--tiny", action="store_true", help="tiny sizes: checks the code paths, times nothing useful")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--only", help="comma-separated sections to rerun (chapters, training_step, evaluation, "
+                        "data, sweep), keeping the others' last results")
     args = parser.parse_args(argv)
+    if args.only:
+        return run_sections(args.only.split(","), args.tiny, args.from_notebooks, args.out)
     import torch
 
     torch.set_num_threads(int(os.environ.get("IBCORE_THREADS", 2)))
@@ -195,6 +227,7 @@ def main(argv=None) -> int:
         "training_step": training_step(args.tiny),
         "evaluation": evaluation(args.tiny),
         "data": data(args.tiny),
+        "sweep": sweep_throughput(args.tiny),
         "papers": {"steps_per_model": 300_000, "batch": 64, "source": "Locatello et al. 2019"},
     }
     total = sum(r["seconds"] or 0 for r in results["chapters"])
@@ -218,6 +251,24 @@ def main(argv=None) -> int:
     for name, value, target in lines:
         print(f"{name:<52} {value:>10.3f} {target:>10}")
     print(f"wrote {args.out}")
+    return 0
+
+
+def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Path) -> int:
+    """Rerun some sections of the benchmark and merge them into the stored results."""
+    funcs = {"chapters": lambda: chapter_times(from_notebooks, tiny), "training_step": lambda: training_step(tiny),
+             "evaluation": lambda: evaluation(tiny), "data": lambda: data(tiny), "sweep": lambda: sweep_throughput(tiny)}
+    unknown = [s for s in sections if s not in funcs]
+    if unknown:
+        raise SystemExit(f"--only: unknown sections {unknown}; choose from {', '.join(funcs)}")
+    results = json.loads(out.read_text()) if out.exists() else {}
+    for s in sections:
+        results[s] = funcs[s]()
+        print(s, json.dumps(results[s], indent=1)[:2000])
+    if "chapters" in sections:
+        results["book_minutes"] = sum(r["seconds"] or 0 for r in results["chapters"]) / 60
+    results["tiny"] = tiny
+    out.write_text(json.dumps(results, indent=2))
     return 0
 
 

@@ -19,7 +19,8 @@ def test_bench_runs_tiny_and_writes_json(tmp_path):
     assert [c["chapter"] for c in results["chapters"]] == [c.name for c in toc_chapters()]
     for section, keys in {"training_step": ["speed_ratio", "ibcore_ms", "minimal_ms"],
                           "evaluation": ["mig_seconds", "dci_seconds", "exact_decomposition_seconds"],
-                          "data": ["all_seconds", "batch256_ms", "render_rss_mib"]}.items():
+                          "data": ["all_seconds", "batch256_ms", "render_rss_mib"],
+                          "sweep": ["sequential_seconds", "sweep_seconds", "efficiency"]}.items():
         for key in keys:
             assert results[section][key] > 0, (section, key)
     assert (tmp_path / "results_chapters.png").stat().st_size > 0
