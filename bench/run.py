@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGETS = {
-    "book_minutes": 45.0, "step_speed_ratio": 0.97, "mig_seconds": 10.0, "exact_decomposition_seconds": 10.0,
+    "book_minutes": 20.0, "step_speed_ratio": 1.0, "sweep_efficiency": 0.9, "smoke_seconds": 30.0, "mig_seconds": 10.0, "exact_decomposition_seconds": 10.0,
     "dsprites_all_seconds": 5.0, "dsprites_all_mib": 512.0,
 }
 

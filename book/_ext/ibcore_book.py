@@ -218,6 +218,21 @@ def performance_markdown(results_file: Path) -> str:
              ("dSprites: peak memory of that, above an idle interpreter (MiB)", da["render_rss_mib"],
               f"<= {t['dsprites_all_mib']}"),
              ("dSprites: a random batch of 256 (ms)", da["batch256_ms"], "")]
+    sw = r.get("sweep")
+    if sw:
+        rows += [(f"sweep at smoke scale, {sw['runs']} runs in turn, one process (runs per hour)",
+                  sw["sequential_runs_per_hour"], ""),
+                 (f"sweep at smoke scale, Dask LocalCluster {sw['ideal_speedup']} workers (runs per hour)",
+                  sw["sweep_runs_per_hour"], ""),
+                 ("sweep: speed-up over running in turn, as a share of the ideal", sw["efficiency"],
+                  f">= {t.get('sweep_efficiency', 0.9)}")]
+    for row in r.get("probes", {}).get("rows", []):
+        rows.append((f"probe, {row['name']}: before / after (s)", row["before_seconds"], ""))
+        rows.append((f"probe, {row['name']}: after (s); |bits difference| {row.get('max_abs_bits_diff', float('nan')):.3f}",
+                     row["after_seconds"], f"<= {row['before_seconds'] / 5:.3g} (5x)"))
+    for lever in r.get("levers", []):
+        rows.append((f"lever: {lever['name']} ({'kept' if lever.get('kept') else 'not kept'}; speed ratio)",
+                     lever.get("ratio"), ""))
     lines = [f"Machine: {m['cpus']} CPUs, {m['threads']} torch threads, Python {m['python']}, torch {m['torch']}"
              + (" (**tiny run**: sizes too small to mean anything)" if r.get("tiny") else ""), "",
              "| measure | value | target |", "| --- | --- | --- |"]
