@@ -36,16 +36,25 @@ html: setup
 test: setup browser
 	$(BIN)/python -m pytest
 
-# Regenerate every chapter's .ipynb from its .py and execute it at book scale.
+# Every chapter: copy prose where only markdown changed, execute the others at book scale.
 sync: setup
 	$(BIN)/python -m ibcore.notebooks sync
 
-# One chapter: make chapter NB=notebooks/01_beta_vae_decomposition.py
+# One chapter after editing its .py: make chapter NB=notebooks/01_beta_vae_decomposition.py
+# (markdown only: the prose is copied, outputs kept; code: executed at book scale into a temporary
+# file, the .ipynb replaced only if the run succeeds)
 chapter: setup
+	@test -n "$(NB)" || { echo 'usage: make chapter NB=notebooks/01_beta_vae_decomposition.py'; exit 2; }
 	$(BIN)/python -m ibcore.notebooks sync $(NB)
 
+# Pairing (with the differing lines) and contract of every chapter.
 check: setup
 	$(BIN)/python -m ibcore.notebooks check
+
+# Rerun a chapter with other parameters into runs/: make rerun CHAPTER=01 ARGS="-p seed 3 -p scale smoke"
+rerun: setup
+	@test -n "$(CHAPTER)" || { echo 'usage: make rerun CHAPTER=01 ARGS="-p seed 3 -p scale smoke"'; exit 2; }
+	@$(BIN)/python -m ibcore.rerun $(CHAPTER) $(ARGS)
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -7,7 +7,11 @@ Bad values raise ``ValueError`` naming the parameter and what is allowed, so a w
 
 from __future__ import annotations
 
+import ast
+import difflib
+import html
 import math
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
@@ -22,21 +26,31 @@ SCALES = ("smoke", "book", "paper")
 #: papers' budgets and is meant for a GPU.
 CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
     "01": {
-        # steps: optimiser steps per beta; n_codes: posterior codes fed to the exact estimator;
+        # steps: optimiser steps per beta; n_codes: held-out posterior codes fed to the exact estimator;
+        # tc_sizes: the first n of them for the TC-against-N table (its bias shrinks with N);
         # est_batch: minibatch of the sampling estimators (Chen et al. 2018 used 2048 at most).
-        "smoke": dict(steps=40, batch_size=32, n_codes=400, est_batch=64, resolution=32, lr=1e-3),
-        # 32 px trains 4x faster than 64 px on a CPU (11 vs 49 ms a step at batch 64, 2 threads)
-        "book": dict(steps=2500, batch_size=64, n_codes=10_000, est_batch=1024, resolution=32, lr=1e-3),
+        "smoke": dict(steps=40, batch_size=32, n_codes=400, tc_sizes=(100, 200, 400), est_batch=64,
+                      resolution=32, lr=1e-3),
+        # 32 px trains 4x faster than 64 px on a CPU (11 vs 49 ms a step at batch 64, 2 threads).
+        # n_codes 8,000 (not 10,000): the controls add 20 exact decompositions, O(N^2), to the budget
+        "book": dict(steps=2500, batch_size=64, n_codes=8000, tc_sizes=(2000, 4000, 8000), est_batch=1024,
+                     resolution=32, lr=1e-3),
         # Burgess et al. 2017 / Locatello et al. 2019: 300k steps of batch 64 at 64 px.
-        "paper": dict(steps=300_000, batch_size=64, n_codes=50_000, est_batch=2048, resolution=64, lr=1e-4),
+        "paper": dict(steps=300_000, batch_size=64, n_codes=50_000, tc_sizes=(12_500, 25_000, 50_000),
+                      est_batch=2048, resolution=64, lr=1e-4),
     },
     "02": {
         # steps: optimiser steps of every model; log_every: training-log period (the KL-per-latent curves);
-        # n_codes: held-out images scored by MIG, DCI and the MI matrix (DCI trains on half, tests on half)
-        "smoke": dict(steps=60, batch_size=32, n_codes=600, log_every=10, resolution=32, lr=1e-3),
-        "book": dict(steps=6000, batch_size=64, n_codes=10_000, log_every=50, resolution=32, lr=1e-3),
-        # Burgess et al. 2017 / Locatello et al. 2019: 300k steps of batch 64 at 64 px
-        "paper": dict(steps=300_000, batch_size=64, n_codes=50_000, log_every=500, resolution=64, lr=1e-4),
+        # n_codes: held-out images scored by MIG, DCI and the MI matrix (DCI trains on half, tests on half);
+        # capacity_steps: steps over which Burgess's two-sided objective raises C (None: the chapter's ramp)
+        "smoke": dict(steps=60, batch_size=32, n_codes=600, log_every=10, resolution=32, lr=1e-3,
+                      capacity_steps=None),
+        "book": dict(steps=6000, batch_size=64, n_codes=10_000, log_every=50, resolution=32, lr=1e-3,
+                     capacity_steps=None),
+        # Burgess et al. 2017 / Locatello et al. 2019: 300k steps of batch 64 at 64 px; Burgess et al. raise
+        # C from 0 to 25 nats over 100,000 steps with gamma = 1000 on dSprites
+        "paper": dict(steps=300_000, batch_size=64, n_codes=50_000, log_every=500, resolution=64, lr=1e-4,
+                      capacity_steps=100_000),
     },
     "03": {
         # cluttered digits per split; Adam one-cycle peaking at lr; epochs over n_train
@@ -56,27 +70,52 @@ CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
         "paper": dict(n_train=40000, n_probe=5000, n_test=5000, epochs=30, batch_size=128, lr=2e-3, canvas=32),
     },
     "05": {
-        # n_train >= 4000 so that random labels are visibly slower to fit (issue #7)
-        # n_digits: training images of the 8x8 digits for the Lagrangian; n_train: cluttered digits memorised
-        "smoke": dict(n_digits=300, n_train=256, n_test=200, vib_epochs=2, mem_epochs=1, mem_channels=(8, 16)),
-        # N = 10,000: at 4,000 the net memorises real labels too (test 0.41) and random ones fit only 1.4x slower
-        "book": dict(n_digits=1000, n_train=10000, n_test=2000, vib_epochs=100, mem_epochs=100,
+        # n_digits: training images of the 8x8 digits for the Lagrangian (the rest: validation and test halves);
+        # vib_epochs: each VIB's epochs; dec_steps: full-batch Adam steps of the decoder every code gets.
+        # n_train: cluttered digits memorised in section 3, mem_epochs at most (training stops at 99 %).
+        "smoke": dict(n_digits=300, n_train=256, n_test=200, vib_epochs=2, dec_steps=50, mem_epochs=1,
+                      mem_channels=(8, 16)),
+        # N = 10,000 (a development choice on seed 0): at 4,000 the net memorises real labels too (test 0.41)
+        # and random ones fit only 1.4x slower
+        "book": dict(n_digits=1000, n_train=10000, n_test=2000, vib_epochs=100, dec_steps=1000, mem_epochs=100,
                      mem_channels=(16, 32, 32, 64)),
-        "paper": dict(n_digits=1000, n_train=20000, n_test=5000, vib_epochs=300, mem_epochs=300,
+        "paper": dict(n_digits=1000, n_train=20000, n_test=5000, vib_epochs=300, dec_steps=3000, mem_epochs=300,
                       mem_channels=(32, 64, 64, 128)),
     },
     "06": {
-        # epochs over n_train images of batch 100; Adam learning rates of the means and of log-sigma
-        "smoke": dict(n_train=300, epochs=3, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2),
-        "book": dict(n_train=1000, epochs=200, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2),
-        "paper": dict(n_train=1000, epochs=2000, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2),
+        # epochs over n_train images of batch 100; Adam learning rates of the means and of log-sigma.
+        # The certificate (section 4): the prior's means are trained for prior_epochs on the first
+        # prior_fraction of the training images, the posterior for bound_epochs on the rest (the bound's
+        # sample); mc_samples weight draws per example estimate the Gibbs error. probe_sources: test digits
+        # rendered at every noise level for the probes of section 5 (None: all of them).
+        "smoke": dict(n_train=300, epochs=3, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
+                      prior_epochs=5, bound_epochs=3, mc_samples=10, probe_sources=100),
+        "book": dict(n_train=1000, epochs=200, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
+                     prior_epochs=50, bound_epochs=20, mc_samples=100, probe_sources=None),
+        "paper": dict(n_train=1000, epochs=2000, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
+                      prior_epochs=200, bound_epochs=100, mc_samples=1000, probe_sources=None),
+    },
+    "08": {
+        # steps_a: phase A (domain A alone), shared by every sequential model; steps_b: phase B (naive and
+        # replay); the joint model trains steps_a + steps_b on both domains. n_codes: held-out scenes
+        # rendered in both domains; n_curve: A images of the forgetting curves; n_reg, reg_epochs: the
+        # factor regressor trained on B images
+        "smoke": dict(steps_a=40, steps_b=30, batch_size=32, n_codes=400, n_curve=128, log_every=10, n_reg=512,
+                      reg_epochs=1, resolution=32, lr=1e-3),
+        "book": dict(steps_a=2500, steps_b=1500, batch_size=64, n_codes=5000, n_curve=500, log_every=100,
+                     n_reg=6000, reg_epochs=4, resolution=32, lr=1e-3),
+        "paper": dict(steps_a=150_000, steps_b=150_000, batch_size=64, n_codes=50_000, n_curve=2000, log_every=1000,
+                      n_reg=50_000, reg_epochs=10, resolution=64, lr=1e-4),
     },
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Config:
-    """The validated parameters of one chapter run: scale, seed, device and derived sizes."""
+    """The validated parameters of one chapter run: scale, seed, device and derived sizes.
+
+    Displays as a small table in a notebook (``_repr_html_``) and as a few wrapped lines elsewhere.
+    """
 
     chapter: str
     scale: str
@@ -97,6 +136,42 @@ class Config:
     def asserts(self) -> bool:
         """Whether the claim check asserts (book and paper scale) or only prints (smoke)."""
         return self.scale != "smoke"
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """``(name, value, set by)`` for every parameter and size, as the displays show them."""
+        out = [("scale", _show(self.scale), "parameters"), ("seed", _show(self.seed), "parameters"),
+               ("device", str(self.device), "parameters")]
+        out += [(k, _show(v), "parameters") for k, v in self.knobs.items()]
+        out += [(k, _show(v), f"scale {self.scale!r}") for k, v in self.sizes.items()]
+        return out
+
+    def __repr__(self) -> str:
+        head = f"Config(chapter {self.chapter!r}, scale {self.scale!r}, seed {self.seed}, device {self.device})"
+        parts = [head]
+        for label, table in (("knobs", self.knobs), (f"sizes of scale {self.scale!r}", self.sizes)):
+            if table:
+                text = f"{label}: " + ", ".join(f"{k}={_show(v)}" for k, v in table.items())
+                parts += textwrap.wrap(text, 88, initial_indent="  ", subsequent_indent="    ",
+                                       break_long_words=False, break_on_hyphens=False)
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<tr><td><code>{html.escape(n)}</code></td><td>{html.escape(v)}</td><td>{html.escape(s)}</td></tr>"
+                       for n, v, s in self.rows())
+        return (f'<table class="ibcore-config"><caption>chapter {html.escape(self.chapter)}: parameters of this run'
+                f"</caption><thead><tr><th>name</th><th>value</th><th>set by</th></tr></thead>"
+                f"<tbody>{body}</tbody></table>")
+
+
+def _show(value: Any) -> str:
+    """A short text for a parameter value: ``[1, 2, 4]`` for sequences, ``0.001`` for floats."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
 
 
 def check_choice(name: str, value: Any, allowed: Iterable[Any]) -> Any:
@@ -129,15 +204,76 @@ def check_range(name: str, value: Any, low: float, high: float, *, low_open: boo
     return float(value)
 
 
+def as_list(name: str, value: Any) -> list[Any]:
+    """A list parameter as a list: a list or tuple as it is, a text list (``"[1, 2, 4]"``, as
+    ``papermill -p betas "[1, 2, 4]"`` passes it) parsed; anything else raises ``ValueError`` naming
+    ``name`` and showing how to pass a list."""
+    how = (f'pass a list, e.g. -y "{name}: [0.1, 0.5]" or -p {name} "[0.1, 0.5]" '
+           f"(papermill), or {name}=[0.1, 0.5] in the parameters cell")
+    if isinstance(value, str):
+        try:
+            parsed = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise ValueError(f"{name} must be a list of numbers, got the text {value!r}; {how}") from None
+        value = parsed
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    raise ValueError(f"{name} must be a list of numbers, got {value!r}; {how}")
+
+
 def check_values(name: str, values: Any, low: float, high: float, *, min_count: int = 1,
-                 low_open: bool = False) -> tuple[float, ...]:
-    """Validate a list parameter (e.g. a beta grid): every entry in range, at least ``min_count`` entries."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise ValueError(f"{name} must be a list of numbers, got {values!r}")
-    values = tuple(values)
+                 low_open: bool = False, sort: bool = False) -> tuple[float, ...]:
+    """Validate a list parameter (e.g. a beta grid): every entry in range, at least ``min_count`` entries.
+
+    ``values`` may be a list or a text list (``"[0.1, 0.5]"``, as papermill's ``-p`` passes it); a
+    single number or other text raises ``ValueError`` naming ``name`` and showing how to pass a list.
+    ``sort=True`` returns the values in increasing order (pass the raw parameter, not ``sorted(...)``,
+    so a wrong type is reported by name).
+    """
+    values = as_list(name, values)
     if len(values) < min_count:
-        raise ValueError(f"{name} needs at least {min_count} values, got {len(values)}")
-    return tuple(check_range(f"{name}[{i}]", v, low, high, low_open=low_open) for i, v in enumerate(values))
+        raise ValueError(f"{name} needs at least {min_count} values, got {len(values)}: {values!r}")
+    checked = tuple(check_range(f"{name}[{i}]", v, low, high, low_open=low_open) for i, v in enumerate(values))
+    return tuple(sorted(checked)) if sort else checked
+
+
+#: The comment papermill writes at the top of the cell it injects after the ``parameters`` cell.
+PAPERMILL_MARKER = "# Parameters"
+
+
+def _ipython_history() -> list[str]:
+    """The source of the cells executed so far in this IPython kernel ([] outside IPython)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipykernel
+        return []
+    shell = get_ipython()
+    return list(shell.user_ns.get("In", [])) if shell is not None else []
+
+
+def injected_names(history: list[str]) -> list[str]:
+    """The names papermill set in its last injected-parameters cell of ``history`` ([] if none)."""
+    for source in reversed(history):
+        if isinstance(source, str) and source.lstrip().startswith(PAPERMILL_MARKER):
+            try:
+                tree = ast.parse(source)
+            except SyntaxError:
+                return []
+            return [t.id for node in tree.body if isinstance(node, ast.Assign)
+                    for t in node.targets if isinstance(t, ast.Name)]
+    return []
+
+
+def check_known(chapter: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """Raise ``ValueError`` if a name in ``given`` is not one of the chapter's parameters ``known``:
+    the message names it, suggests the closest parameter and lists them all."""
+    known = list(dict.fromkeys(known))
+    unknown = [n for n in given if n not in known]
+    if unknown:
+        hints = [f"{n!r}" + (f" (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(n, known, 1)) else "")
+                 for n in unknown]
+        raise ValueError(f"unknown parameter {', '.join(hints)} for chapter {chapter}; "
+                         f"its parameters are: {', '.join(known)}")
 
 
 def resolve(chapter: str, *, scale: str, seed: Any, device: str, **knobs: Any) -> Config:
@@ -156,9 +292,12 @@ def resolve(chapter: str, *, scale: str, seed: Any, device: str, **knobs: Any) -
     **knobs
         The chapter's own parameters, already validated by the ``check_*`` helpers.
 
-    Used by every chapter's second cell.
+    In a notebook executed by papermill, a name papermill injected (``-p sead 3``) that is not one of
+    ``seed``, ``scale``, ``device`` or the ``knobs`` raises ``ValueError`` naming it and listing the
+    chapter's parameters, before anything runs. Used by every chapter's second cell.
     """
     check_choice("chapter", chapter, CHAPTER_SIZES)
+    check_known(chapter, injected_names(_ipython_history()), ["seed", "scale", "device", *knobs])
     check_choice("scale", scale, SCALES)
     seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
     return Config(chapter=chapter, scale=scale, seed=seed, device=resolve_device(device),

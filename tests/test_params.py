@@ -37,7 +37,7 @@ def test_value_checks():
     with pytest.raises(ValueError, match="betas needs at least 3 values"):
         params.check_values("betas", [1], 0, 10, min_count=3)
     with pytest.raises(ValueError, match="betas must be a list"):
-        params.check_values("betas", "1,2", 0, 10)
+        params.check_values("betas", "1 2", 0, 10)
     with pytest.raises(ValueError, match="arch must be one of"):
         params.check_choice("arch", "vgg", ("burgess", "mlp"))
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
@@ -50,3 +50,43 @@ def test_seed_everything_repeats():
     seed_everything(5)
     assert torch.equal(a, torch.randn(3))
     assert torch.get_num_threads() >= 1
+
+
+def test_list_parameters_accept_text_lists():
+    # papermill's -p passes "[0.1, 0.5]" as text
+    assert params.check_values("betas", "[0.1, 0.5]", 0, 10) == (0.1, 0.5)
+    assert params.check_values("betas", [4, 1, 2], 0, 10, sort=True) == (1.0, 2.0, 4.0)
+    assert params.as_list("betas", (1, 2)) == [1, 2]
+
+
+@pytest.mark.parametrize("value", [0.1, "abc", "0.1"])
+def test_a_scalar_where_a_list_is_expected_names_the_parameter_and_shows_how(value):
+    with pytest.raises(ValueError, match=r'^betas must be a list of numbers.*-y "betas: \[0.1, 0.5\]"'):
+        params.check_values("betas", value, 0, 10)
+
+
+def test_injected_names_reads_papermills_cell():
+    history = ["", "seed = 0\nscale = 'book'", "# Parameters\nsead = 3\nscale = \"smoke\"\n", "from ibcore import params"]
+    assert params.injected_names(history) == ["sead", "scale"]
+    assert params.injected_names(["seed = 0"]) == []
+
+
+def test_unknown_parameter_names_itself_and_lists_the_chapters(monkeypatch):
+    monkeypatch.setattr(params, "_ipython_history", lambda: ["# Parameters\nsead = 3\n"])
+    with pytest.raises(ValueError) as err:
+        params.resolve("01", scale="smoke", seed=0, device="cpu", betas=(1.0, 2.0), arch="mlp")
+    message = str(err.value)
+    assert message.startswith("unknown parameter 'sead' (did you mean 'seed'?) for chapter 01")
+    assert message.endswith("its parameters are: seed, scale, device, betas, arch")
+    monkeypatch.setattr(params, "_ipython_history", lambda: ["# Parameters\nseed = 3\nbetas = [1, 2]\n"])
+    assert params.resolve("01", scale="smoke", seed=3, device="cpu", betas=(1.0, 2.0)).seed == 3
+
+
+def test_config_displays_as_a_small_table():
+    cfg = params.resolve("01", scale="book", seed=0, device="cpu", betas=(1.0, 2.0, 4.0), arch="burgess")
+    text = repr(cfg)
+    assert text.splitlines()[0] == "Config(chapter '01', scale 'book', seed 0, device cpu)"
+    assert max(map(len, text.splitlines())) <= 90 and "betas=[1, 2, 4]" in text
+    table = cfg._repr_html_()
+    assert table.startswith('<table class="ibcore-config">') and table.count("<tr>") == 1 + len(cfg.rows())
+    assert "<td><code>steps</code></td><td>2500</td><td>scale &#x27;book&#x27;</td>" in table
