@@ -11,17 +11,26 @@
 #
 # **Claim (slides 11-12).** What we have is past data; the quantity to control is the information the
 # weights keep about the training set, $I(w;\mathcal{D})$, which is bounded by
-# $\mathrm{KL}(q(w\mid\mathcal{D})\,\|\,p(w))$ {cite}`achille2018emergence`. The information bottleneck
-# *for the weights*,
+# $\mathrm{KL}(q(w\mid\mathcal{D})\,\|\,p(w))$ for any prior $p$ fixed before the data {cite}`achille2018emergence`.
+# The information bottleneck *for the weights*,
 #
 # $$
 # \mathcal{L}(q) = H_{p,q}(y \mid x, w) + \beta\, \mathrm{KL}\big(q(w\mid\mathcal{D})\,\|\,p(w)\big),
 # $$
 #
 # shows a phase transition in β: past it, random labels {cite}`zhang2017understanding` can no longer be
-# memorised, while real labels are still learned. Memorising costs weight information, and a network with
-# little weight information yields representations of *future* data that are invariant to nuisances
-# (slide 12: training data → weights → invariant representation).
+# memorised, while real labels are still learned. Memorising costs weight information; little weight
+# information certifies the future (a PAC-Bayes bound), and a network with little weight information
+# yields representations of *future* data that are invariant to nuisances (slide 12).
+#
+# **In this chapter** you will see
+#
+# - how the weights' KL grows with the fraction of random labels a network must memorise, and that this
+#   KL is an upper bound on the information, far above what the labels could carry;
+# - the phase transition in β: real labels learned, random ones refused, and noisy labels overruled;
+# - a PAC-Bayes certificate, optimised as Dziugaite & Roy {cite}`dziugaite2017computing` and Pérez-Ortiz
+#   et al. do, that is non-vacuous for real labels and vacuous for random labels on the same images;
+# - what linear probes read about the task and a nuisance in the last hidden layer, across β.
 #
 # We train Bayesian MLPs (a mean-field Gaussian posterior over every weight, sampled with the local
 # reparameterisation trick {cite}`kingma2015variational`) on scikit-learn's bundled 8×8 digits, each image
@@ -37,32 +46,38 @@ device = "auto"  # "auto", "cpu", "cuda"
 betas = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0]  # the β sweep, log-spaced
 beta_small = 0.01  # "a small β where everything is fitted" (section 1)
 noise_fractions = [0.0, 0.25, 0.5, 0.75, 1.0]  # fractions of training labels replaced by random ones
-prior_sigma = 0.1  # std of the Gaussian prior on every weight
+prior_sigma = 0.1  # std of the Gaussian prior N(0, prior_sigma^2) of sections 1-3 and 5
 
-# %%
+# %% tags=["hide-input"]
 from ibcore import params
 
 cfg = params.resolve("06", scale=scale, seed=seed, device=device,
-                     betas=params.check_values("betas", sorted(betas), 0.0, 100.0, min_count=5, low_open=True),
+                     betas=params.check_values("betas", betas, 0.0, 100.0, min_count=5, low_open=True, sort=True),
                      beta_small=params.check_range("beta_small", beta_small, 0.0, 100.0, low_open=True),
-                     noise_fractions=params.check_values("noise_fractions", sorted(noise_fractions), 0.0, 1.0,
-                                                         min_count=3),
+                     noise_fractions=params.check_values("noise_fractions", noise_fractions, 0.0, 1.0,
+                                                         min_count=3, sort=True),
                      prior_sigma=params.check_range("prior_sigma", prior_sigma, 0.0, 10.0, low_open=True))
-if 0.0 not in cfg.noise_fractions or 1.0 not in cfg.noise_fractions:
-    raise ValueError(f"noise_fractions must include 0 and 1, got {list(cfg.noise_fractions)}")
+for needed in (0.0, 0.25, 1.0):
+    if needed not in cfg.noise_fractions:
+        raise ValueError(f"noise_fractions must include 0, 0.25 and 1, got {list(cfg.noise_fractions)}")
 cfg
 
-# %%
+# %% tags=["hide-input"]
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 import torch
+from scipy.stats import spearmanr
 
 from ibcore import plots, seed_everything
-from ibcore.claims import Claims, glue_values
+from ibcore.claims import Claims, glue_values, verdict_by_margin
 from ibcore.data import NoisyDigits, label_noise
-from ibcore.info import pac_bayes_bound, probe_information
+from ibcore.info import linear_probe_bits
+from ibcore.info.pacbayes import (bounded_cross_entropy, certificate, gibbs_errors, prior_scale_grid,
+                                  quad_bound_objective, snap_to_grid)
 from ibcore.losses import weight_ib_loss
 from ibcore.models import BayesMLP
 from ibcore.train import accuracy, epoch_batches, fit
@@ -77,9 +92,9 @@ pd.DataFrame({"split": ["train", "test"], "images": [len(data.x_train), len(data
 # %% [markdown]
 # ## One training run
 #
-# Every run uses the same architecture (64-256-256-10), prior $\mathcal{N}(0, 0.1^2)$, initial
-# $\sigma = 3\cdot10^{-3}$, Adam with separate learning rates for the means and the log-σ, and the
-# same number of epochs; only β and the labels change. `ibcore.losses.weight_ib_loss` is
+# Every run of sections 1-3 uses the same architecture (64-256-256-10), prior $\mathcal{N}(0, 0.1^2)$ on
+# every weight, initial $\sigma = 3\cdot10^{-3}$, Adam with separate learning rates for the means and the
+# log-σ, and the same number of epochs; only β and the labels change. `ibcore.losses.weight_ib_loss` is
 # $\mathrm{CE} + \beta\,\mathrm{KL}/N$ per example, so $N$ times it is the Lagrangian above. Accuracies are
 # those of the posterior-mean network; the PAC-Bayes section samples weights.
 
@@ -105,18 +120,25 @@ def train(beta: float, fraction: float) -> dict:
 
     history = fit(model, step_loss, batches, steps, optimizer=optimizer, log_every=max(1, steps // 10),
                   desc=f"beta={beta:g} noise={fraction:g}")
+    corrupted = (randomised & (labels.cpu() != data.y_train)).to(dev)  # labels that were changed
+    with torch.no_grad():
+        model.eval()
+        pred = model(x_train).argmax(1)
     runs[key] = {
         "beta": beta, "noise": fraction, "model": model, "labels": labels.cpu(), "randomised": randomised,
-        "kl": float(model.kl()), "history": history,
+        "kl": float(model.kl().detach()), "history": history,
         "train_acc": accuracy(model, x_train, labels),  # on the labels it was trained on
         "train_true_acc": accuracy(model, x_train, data.y_train),  # agreement with the true labels
+        # on the images whose label was changed: predicts the true label (refuses the random one)
+        "overruled": float((pred[corrupted] == data.y_train.to(dev)[corrupted]).float().mean())
+        if corrupted.any() else float("nan"),
         "test_acc": accuracy(model, x_test, data.y_test),
     }
     return runs[key]
 
 
 def table(rows) -> pd.DataFrame:
-    cols = ["beta", "noise", "kl", "train_acc", "train_true_acc", "test_acc"]
+    cols = ["beta", "noise", "kl", "train_acc", "train_true_acc", "overruled", "test_acc"]
     return pd.DataFrame([{c: r[c] for c in cols} for r in rows])
 
 
@@ -129,213 +151,410 @@ def table(rows) -> pd.DataFrame:
 noise_table = table(train(cfg.beta_small, f) for f in cfg.noise_fractions)
 noise_table.round(3)
 
-# %%
-fig, ax = plt.subplots(figsize=(5, 3.4))
-ax.plot(100 * noise_table["noise"], noise_table["kl"] / 1000, marker="o")
-ax.set_xlabel("random labels (%)")
-ax.set_ylabel("KL(q(w|D) ‖ p(w))  (thousands of nats)")
-ax.set_title(f"β = {cfg.beta_small:g}: every labelling is fitted")
-fig.tight_layout()
-plt.show()
-
 # %% [markdown]
-# With real labels the weights keep {glue:text}`kl_real_small:,.0f` nats; with all labels random,
-# {glue:text}`kl_random_small:,.0f` nats, {glue:text}`kl_ratio:.1f`× as much, all of it spent memorising
-# labels that carry no information about the image. (At β = 0 the KL would only reflect σ staying at its
-# initial value, not information: the bound needs β > 0 to be tight.)
-#
 # ## 2. The phase transition in β
 
 # %%
 sweep = table(train(b, f) for b in cfg.betas for f in (0.0, 1.0))
 sweep["labels"] = sweep["noise"].map({0.0: "real", 1.0: "100 % random"})
-sweep.round(3)
+real = sweep[sweep.noise == 0.0].set_index("beta")
+rand = sweep[sweep.noise == 1.0].set_index("beta")
+# The transition β is picked on the training side only: the smallest β of the grid at which the real
+# labels are fitted (train accuracy >= 0.9) and the random ones are not (train accuracy <= 0.2).
+separating = [b for b in cfg.betas if real.train_acc[b] >= 0.9 and rand.train_acc[b] <= 0.2]
+beta_t = separating[0] if separating else cfg.betas[len(cfg.betas) // 2]
+smallest = cfg.betas[0]
+print("betas where real labels are fitted and random ones refused (training accuracies):", separating)
+print("transition beta used below:", beta_t)
+sweep.drop(columns="overruled").round(3)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4))
 sns.lineplot(data=sweep, x="beta", y="train_acc", hue="labels", marker="o", ax=axes[0])
 sns.lineplot(data=sweep[sweep.noise == 0.0], x="beta", y="test_acc", marker="s", ls="--", color="C0",
              label="real: test", ax=axes[0])
+axes[0].axvline(beta_t, color="grey", ls=":", lw=1)
 axes[0].set(xscale="log", xlabel="β", ylabel="accuracy", title="what is fitted")
+handles, names = axes[0].get_legend_handles_labels()
+axes[0].get_legend().remove()
 sns.lineplot(data=sweep, x="beta", y="kl", hue="labels", marker="o", ax=axes[1], legend=False)
-axes[1].set(xscale="log", yscale="log", xlabel="β", ylabel="KL (nats)", title="weight information")
-fig.tight_layout()
-plt.show()
-
-# %%
-real = sweep[sweep.noise == 0.0].set_index("beta")
-rand = sweep[sweep.noise == 1.0].set_index("beta")
-separating = [b for b in cfg.betas
-              if real.train_acc[b] >= 0.9 and real.test_acc[b] >= 0.85 and rand.train_acc[b] <= 0.2]
-beta_t = separating[0] if separating else cfg.betas[len(cfg.betas) // 2]
-smallest = cfg.betas[0]
-print("betas where real labels are learned and random ones refused:", separating)
-print("transition beta used below:", beta_t)
+axes[1].set(xscale="log", yscale="log", xlabel="β", ylabel="KL (nats)", title="weight information (bound)")
+fig.tight_layout(rect=(0, 0, 0.8, 1))
+fig.legend(handles, names, loc="center right", fontsize="small")  # in the right margin, off the data
+plots.glue_figure("fig-06-transition", fig)
 
 # %% [markdown]
-# Below the transition both labellings are memorised; past it, at β = {glue:text}`beta_t`, the network
-# reaches {glue:text}`real_train_t:.3f` training and {glue:text}`real_test_t:.3f` test accuracy on real
-# labels but only {glue:text}`random_train_t:.3f` on random ones (chance is 0.1): storing a random label
-# costs more weight information than it saves in cross-entropy. This is the paper's figure
-# {cite}`achille2018emergence` on 8×8 digits instead of CIFAR-10.
+# ```{glue:figure} fig-06-transition
+# :name: fig-06-transition
+#
+# Left: training accuracy on the labels each network was trained on (real or 100 % random) and test
+# accuracy of the real-label networks, against β; the dotted line is the transition β picked from the
+# training accuracies. Right: the weights' KL to the prior $\mathcal{N}(0, 0.1^2)$, in nats.
+# ```
 #
 # ## 3. Refusing to memorise noisy labels
 
 # %%
-refuse = table(train(beta_t, f) for f in (0.25, 0.5))
+refuse = table(train(beta_t, f) for f in cfg.noise_fractions)
 refuse.round(3)
 
-# %% [markdown]
-# At the transition β with 25 % of the labels randomised, the network agrees with the *true* labels on
-# {glue:text}`agree_25:.3f` of the training images: it fits the real structure and declines to memorise the
-# randomised labels, although it was only ever shown the noisy ones.
-#
-# ## 4. A PAC-Bayes bound from the weight information
-#
-# For the stochastic classifier $Q = q(w\mid\mathcal{D})$, with probability $\ge 1-\delta$
-# {cite}`langford2001bounds,dziugaite2017computing`
-#
-# $$
-# \mathrm{kl}\big(\hat e_{\text{train}} \,\|\, e_{\text{test}}\big) \le
-#   \frac{\mathrm{KL}(Q\,\|\,P) + \log(2\sqrt{N}/\delta)}{N},
-# $$
-#
-# with $\hat e_{\text{train}}$ the Gibbs classifier's error on the $N$ training examples (labels as
-# trained), δ = 0.05. The bound is on the error w.r.t. the labels' distribution; for random labels the
-# test error is 0.9 whatever the network. We call a bound *non-vacuous* when it is below 0.9, the error of
-# guessing among ten classes.
+# %%
+fig, ax = plt.subplots(figsize=(6.4, 3.4))
+for b, t in ((cfg.beta_small, noise_table), (beta_t, refuse)):
+    ax.plot(100 * t["noise"], t["kl"], marker="o", label=f"β = {b:g}")
+ax.set(xlabel="random labels (%)", ylabel=r"$\mathrm{KL}(q(w\mid\mathcal{D})\,\|\,p(w))$ (nats)", yscale="log")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+fig.tight_layout()
+plots.glue_figure("fig-06-kl-noise", fig)
 
 # %%
-@torch.no_grad()
-def gibbs_error(run: dict, x: torch.Tensor, y: torch.Tensor, samples: int = 20) -> float:
-    """Error of the stochastic classifier: weights sampled (local reparameterisation) per example."""
-    model = run["model"]
-    return float(np.mean([(model(x, sample=True).argmax(1).cpu() != y).float().mean() for _ in range(samples)]))
-
-
-bound_rows = []
-for label, run in [("real, transition β", runs[(beta_t, 0.0)]), ("real, smallest β", runs[(smallest, 0.0)]),
-                   ("random, transition β", runs[(beta_t, 1.0)]), ("random, smallest β", runs[(smallest, 1.0)])]:
-    e_train = gibbs_error(run, x_train, run["labels"])
-    e_test = gibbs_error(run, x_test, data.y_test)
-    bound_rows.append({"model": label, "beta": run["beta"], "kl": run["kl"], "gibbs_train_error": e_train,
-                       "gibbs_test_error": e_test, "bound": pac_bayes_bound(e_train, run["kl"], len(run["labels"]))})
-bounds = pd.DataFrame(bound_rows)
-bounds.round(3)
+kls_small, kls_t = noise_table["kl"].to_numpy(), refuse["kl"].to_numpy()
+rho_small = float(spearmanr(noise_table["noise"], kls_small).statistic)
+rho_t = float(spearmanr(refuse["noise"], kls_t).statistic)
+n = len(data.y_train)
+extra_kl = runs[(cfg.beta_small, 1.0)]["kl"] - runs[(cfg.beta_small, 0.0)]["kl"]
+label_nats = n * math.log(10)
+learners = real[real.train_acc >= 0.9]
+print(f"Spearman rank correlation of KL with the random fraction: {rho_small:.2f} at beta = {cfg.beta_small:g}, "
+      f"{rho_t:.2f} at beta = {beta_t:g}")
 
 # %% [markdown]
-# With only N = {glue:text}`n_train` training images the bound is
-# {glue:text}`bound_real_t:.3f` for real labels at the transition β: the KL of
-# {glue:text}`kl_real_t:,.0f` nats is {glue:text}`kl_per_n:.1f` nats per example, and a bound is only
-# non-vacuous when that is well below one. Dziugaite & Roy {cite}`dziugaite2017computing` got
-# non-vacuous bounds on MNIST with N = 55,000 and by optimising the bound itself; the ordering is
-# nevertheless what the lecture predicts: the random-label network at the smallest β holds
-# {glue:text}`kl_random_small_beta:,.0f` nats and its bound is 1.
+# ```{glue:figure} fig-06-kl-noise
+# :name: fig-06-kl-noise
+#
+# The weights' KL to the prior against the fraction of random training labels, at the small β where
+# every labelling is fitted and at the transition β.
+# ```
+#
+# At β = {glue:text}`beta_small` every labelling is fitted ({numref}`fig-06-kl-noise`), and the weights'
+# KL rises with the fraction of random labels: its rank correlation with the fraction is
+# {glue:text}`rho_small:.2f` (1 is a strict rise). With real labels the weights hold
+# {glue:text}`kl_real_small:,.0f` nats, with all labels random {glue:text}`kl_random_small:,.0f`. Read the
+# difference, {glue:text}`extra_kl:,.0f` nats, with care: the KL is an *upper bound* on $I(w;\mathcal{D})$,
+# not the information itself. The {glue:text}`n_train` random labels carry at most
+# $N \ln 10$ = {glue:text}`label_nats:,.0f` nats; even if the weights stored every one of them in full, the
+# other {glue:text}`slack_frac:.0%` of the extra KL would be slack of the bound (weights stored more
+# precisely than the labels need), not memorised information.
+# At the transition β = {glue:text}`beta_t` the network does not memorise and the KL *falls* as labels
+# become random (rank correlation {glue:text}`rho_t:.2f`): there is less structure to store and no noise is
+# stored instead.
+#
+# In {numref}`fig-06-transition`, below the transition both labellings are fitted; from β =
+# {glue:text}`beta_t` on (picked from training accuracies only) the network fits the real labels
+# ({glue:text}`real_train_t:.3f` training, {glue:text}`real_test_t:.3f` test accuracy) and refuses the random
+# ones ({glue:text}`random_train_t:.3f`; chance is 0.1): storing a random label costs more weight information
+# than it saves in cross-entropy. This is the paper's figure {cite}`achille2018emergence` on 8×8 digits
+# instead of CIFAR-10.
+#
+# At β = 1, the Bayesian ELBO, nothing is learned (training accuracy {glue:text}`real_train_1:.3f`; the
+# weights stay at the prior, {glue:text}`kl_beta1:.0f` nats from it). At β = 1 the Lagrangian trades one
+# nat of KL for one nat of summed cross-entropy, and fitting the labels can save at most
+# $N \ln 10$ = {glue:text}`label_nats:,.0f` nats of cross-entropy; the cheapest network of the sweep that
+# fits the real labels holds {glue:text}`kl_cheapest:,.0f` nats (β = {glue:text}`beta_cheapest`). No network
+# we found pays for itself at this β with $N$ = {glue:text}`n_train` images, so staying at the prior is the
+# optimum the optimiser finds.
+#
+# At the transition β with 25 % of the labels randomised, the network predicts the *true* label on
+# {glue:text}`overruled_t:.3f` of the training images whose label was changed: it declines to memorise the
+# random labels although it was only ever shown them. At β = {glue:text}`beta_small`, on the same labels,
+# it predicts the true label on only {glue:text}`overruled_small:.3f` of them.
+#
+# ## 4. A PAC-Bayes certificate of the future
+#
+# For a prior $P$ fixed before the $N$ examples of a sample $S$ are seen, with probability $\ge 1-\delta$,
+# simultaneously for every posterior $Q$ {cite}`langford2001bounds,dziugaite2017computing`,
+#
+# $$
+# \mathrm{kl}\big(\hat e_S(Q) \,\|\, e(Q)\big) \le
+#   \frac{\mathrm{KL}(Q\,\|\,P) + \ln(2\sqrt{N}/\delta)}{N},
+# $$
+#
+# with $\hat e_S(Q)$ the error of the stochastic (Gibbs) classifier on $S$ and $e(Q)$ its expected test
+# error; the largest $e$ allowed is the certificate. The sweep above does not optimise it: its prior
+# $\mathcal{N}(0, 0.1^2)$ is centred at zero and its KL is thousands of nats (e.g.
+# {glue:text}`kl_real_small:,.0f` at β = {glue:text}`beta_small`) for $N$ = {glue:text}`n_train` examples,
+# several nats an example, while the bound is non-vacuous only when KL/N is well below one. Following Dziugaite & Roy {cite}`dziugaite2017computing` and Pérez-Ortiz et al.
+# {cite}`perezortiz2021tighter`, we
+#
+# 1. **learn the prior on a separate split**: the first {glue:text}`n_prior` training images train a
+#    network whose weights become the prior's means; the bound's sample $S$ is the other
+#    {glue:text}`n_bound` images, which the prior never saw (the 797 test images stay for testing);
+# 2. **optimise the bound itself**: the posterior starts at the prior and minimises the quadratic
+#    relaxation of the bound ($f_\text{quad}$, with the cross-entropy floored at $p_\min = 10^{-4}$ and
+#    divided by $\ln(1/p_\min)$ as the bounded surrogate of the error), learning the prior's scale σ_P too;
+# 3. **pay for picking the prior's scale**: σ_P is snapped to a grid of $K$ = {glue:text}`grid_size`
+#    scales from 0.1 down to $10^{-4}$, and each grid point gets δ/K (a union bound);
+# 4. **bound the Monte-Carlo error**: $\hat e_S(Q)$ is estimated from {glue:text}`mc_samples` weight draws
+#    per example (each example with fresh weights), and replaced by its upper confidence bound
+#    $\mathrm{kl}^{-1}(\hat e, \ln(2/\delta')/m)$ over the $m$ independent draws {cite}`langford2002not`.
+#
+# With δ = 0.025 and δ' = 0.01 the certificate holds with probability ≥ 0.965. The control is the same
+# recipe, data and budget with every training label random: there the test error is 0.9 for any network,
+# so a certificate below 0.9 would be a false one (it may only happen with probability 0.035).
+
+# %%
+DELTA, DELTA_MC, SIGMA_0 = 0.025, 0.01, 0.01  # confidences; initial prior and posterior scale
+LR_MU, LR_SIGMA = 1e-3, 1e-2  # posterior's Adam learning rates (means; log-sigmas and log-sigma_P)
+grid = prior_scale_grid(0.1, 1e-4, 1024)
+n_prior = int(cfg.prior_fraction * n)
+x_prior, x_bound = x_train[:n_prior], x_train[n_prior:]
+n_bound = len(x_bound)
+
+
+def learn_prior(labels: torch.Tensor) -> BayesMLP:
+    """Train the means of a network on the prior split (plain cross-entropy, no weight noise)."""
+    seed_everything(cfg.seed)
+    net = BayesMLP().to(dev)
+    y = labels[:n_prior].to(dev)
+    opt = torch.optim.Adam([p for name, p in net.named_parameters() if "logsigma" not in name], lr=cfg.lr_mu)
+    batches = epoch_batches(n_prior, cfg.batch_size, torch.Generator().manual_seed(cfg.seed))
+    steps = cfg.prior_epochs * max(1, n_prior // cfg.batch_size)
+
+    def step_loss(m, idx, step):
+        ce = torch.nn.functional.cross_entropy(m(x_prior[idx], sample=False), y[idx])
+        return {"loss": ce}
+
+    fit(net, step_loss, batches, steps, optimizer=opt, log_every=steps, desc="prior")
+    return net
+
+
+def certify(prior_net: BayesMLP, labels: torch.Tensor, beta: float | None = None) -> dict:
+    """Posterior from the prior, trained on the bound's sample with f_quad (``beta=None``) or with the
+    weight IB Lagrangian CE + beta KL / N; returns its certificate and its Gibbs test error."""
+    seed_everything(cfg.seed)
+    y = labels[n_prior:].to(dev)
+    model = BayesMLP(init_sigma=SIGMA_0).to(dev)
+    with torch.no_grad():
+        for mine, theirs in zip(model.layers, prior_net.layers):
+            mine.weight_mu.copy_(theirs.weight_mu), mine.bias_mu.copy_(theirs.bias_mu)
+    model.set_prior_to_means(prior_net)
+    log_sigma_p = torch.nn.Parameter(torch.tensor(math.log(SIGMA_0), device=dev))
+    opt = torch.optim.Adam(model.param_groups(LR_MU, LR_SIGMA) + [{"params": [log_sigma_p], "lr": LR_SIGMA}])
+    batches = epoch_batches(n_bound, cfg.batch_size, torch.Generator().manual_seed(cfg.seed))
+    steps = cfg.bound_epochs * max(1, n_bound // cfg.batch_size)
+
+    def step_loss(m, idx, step):
+        logits, kl = m(x_bound[idx]), m.kl(log_sigma_p.exp())
+        if beta is None:
+            loss = bounded_cross_entropy(logits, y[idx])
+            return {"loss": quad_bound_objective(loss, kl, n_bound, DELTA / len(grid)), "surrogate": loss, "kl": kl}
+        return weight_ib_loss(logits, y[idx], kl, beta, n_bound)
+
+    fit(model, step_loss, batches, steps, optimizer=opt, log_every=steps,
+        desc="f_quad" if beta is None else f"bound, beta={beta:g}")
+    model.eval()
+    sigma_p = snap_to_grid(float(log_sigma_p.detach().exp()), grid)
+    with torch.no_grad():
+        kl = float(model.kl(sigma_p))
+    errors = gibbs_errors(model, x_bound, y, cfg.mc_samples)
+    cert = certificate(float(errors.mean()), errors.numel(), kl, n_bound, DELTA, DELTA_MC, len(grid))
+    test = float(gibbs_errors(model, x_test, data.y_test, 10).mean())
+    return cert | {"sigma_p": sigma_p, "gibbs_test_error": test, "beta": beta}
+
+
+certs, curve = {}, []
+for name, fraction in (("real", 0.0), ("random", 1.0)):
+    labels, _ = label_noise(data.y_train, fraction, seed=cfg.seed)
+    prior_net = learn_prior(labels)
+    certs[name] = certify(prior_net, labels) | {"prior_test_error": 1 - accuracy(prior_net, x_test, data.y_test)}
+    curve += [certify(prior_net, labels, beta=b) | {"labels": name} for b in cfg.betas]
+curve = pd.DataFrame(curve)
+ingredients = pd.DataFrame(certs).T[["n", "kl", "sigma_p", "grid_size", "error_hat", "error_upper", "complexity",
+                                     "bound", "gibbs_test_error", "prior_test_error"]]
+ingredients.astype(float).round(4)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+for i, name in enumerate(("real", "random")):
+    c = curve[curve["labels"] == name]
+    axes[0].plot(c["beta"], c["bound"], marker="o", color=f"C{i}", label=f"{name}: linear objective at β")
+    axes[0].axhline(certs[name]["bound"], color=f"C{i}", ls="--", lw=1, label=f"{name}: $f_{{quad}}$")
+    axes[1].plot(c["beta"], c["kl"], marker="o", color=f"C{i}", label=name)
+axes[0].axhline(0.9, color="grey", ls=":", lw=1, label="chance error (0.9)")
+axes[0].set(xscale="log", xlabel="β", ylabel="test-error certificate", ylim=(0, 1.02),
+            title="PAC-Bayes certificate")
+axes[1].set(xscale="log", yscale="log", xlabel="β", ylabel=r"$\mathrm{KL}(Q\,\|\,P)$ (nats)",
+            title="KL to the learned prior")
+fig.tight_layout(rect=(0, 0, 0.72, 1))
+fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize="small")  # right margin
+plots.glue_figure("fig-06-certificate", fig)
+
+# %% [markdown]
+# ```{glue:figure} fig-06-certificate
+# :name: fig-06-certificate
+#
+# Left: the PAC-Bayes certificate of the test error (all four steps above) of posteriors trained from the
+# learned prior with the weight IB Lagrangian at each β (markers), and with the bound's own objective
+# $f_\text{quad}$ (dashed), for real and for random labels; the dotted line is chance. Right: their KL to
+# the prior, in nats.
+# ```
+#
+# With real labels the certificate is {glue:text}`bound_real:.3f`: with probability ≥ 0.965 the
+# stochastic network's error on future digits is at most that; its measured test error is
+# {glue:text}`test_real:.3f`. Its ingredients: a Gibbs error of {glue:text}`err_real:.3f` on the
+# {glue:text}`n_bound` images of the bound's sample ({glue:text}`err_up_real:.3f` after the Monte-Carlo
+# step), a KL of {glue:text}`kl_real:.1f` nats, and $\ln(2\sqrt{N}K/\delta)$ = {glue:text}`log_term:.1f`
+# nats for the confidence and the union bound. With random labels, on the same images and budget, the
+# certificate is {glue:text}`bound_random:.3f`, vacuous: the KL is {glue:text}`kl_random:.1f` nats and the
+# Gibbs error {glue:text}`err_random:.3f`. The optimised bound does not pay for memorising: storing
+# {glue:text}`n_bound` random labels would cost far more nats than the error it saves, so the posterior
+# stays near its prior and is wrong on the labels. The β curve ({numref}`fig-06-certificate`) shows the
+# other way to be vacuous: at small β the posterior fits the random labels and its KL explodes. For real
+# labels the certificate of the Lagrangian's posteriors falls as β rises, from vacuous at the smallest β
+# (the posterior spends thousands of nats fitting its sample more closely) to nearly the optimised one at
+# β = 1: the Bayesian ELBO, which learned nothing from the prior centred at zero in section 2, is a good
+# objective from a prior that already knows the task.
+#
+# Most of the work is done by the prior: its own test error is {glue:text}`prior_err_real:.3f`, and the
+# posterior holds only {glue:text}`kl_real:.1f` nats about the bound's sample beyond it. With so small a
+# KL the certificate is close to what a held-out test of the prior on the bound's sample would give; what
+# the PAC-Bayes bound adds is that the posterior, trained on that very sample, is still certified, and that
+# a posterior that memorised would pay for it in the KL. A prior that sees no data (centred at the random
+# initialisation) has to pay for everything the network learns out of $N$ images: in a one-seed pilot
+# (seed 0; all {glue:text}`n_train` images as the bound's sample, $f_\text{quad}$ for 100 epochs from a
+# prior scale of 0.03) the posterior never left that prior and its certificate was 0.97, which is why the
+# prior is learned here.
 #
 # ## 5. Little weight information, invariant representations (slide 12)
 #
-# For each real-label network of the sweep we read the last hidden layer of *test* images and ask
-# linear probes ({cite}`xu2020theory`, `ibcore.info.probe_information`) how many bits it holds about the
-# digit (the task) and about the noise level (the nuisance). Probes are fitted on half of the test images
-# and scored on the other half; the input pixels are the baseline.
+# For each real-label network of the sweep we read the last hidden layer of *test* digits and ask linear
+# probes ({cite}`xu2020theory`, `ibcore.info.linear_probe_bits`, their L2 strength chosen per target by
+# cross-validation on the fit split) how many bits it holds about the digit (the task) and about the noise
+# level (the nuisance). The probe set is every test digit rendered at each of
+# the four noise levels (fresh noise, {glue:text}`n_probe_all` images, so the level is balanced and
+# independent of the digit); probes are fitted on the renderings of half of the test digits and scored on
+# the other half. The input pixels are the baseline.
 
 # %%
-half = len(x_test) // 2
-fit_idx, eval_idx = torch.arange(half), torch.arange(half, len(x_test))
+probe_set = data.at_every_level("test")
+sources = probe_set["source"].unique()[: cfg.probe_sources]
+keep = torch.isin(probe_set["source"], sources)
+probe_set = {k: v[keep] for k, v in probe_set.items()}
+fit_mask = torch.isin(probe_set["source"], sources[: len(sources) // 2])
+targets = {"task": probe_set["y"], "noise level": probe_set["noise"]}
 
 
-def probe_row(name, feats) -> dict:
-    feats = feats.cpu().numpy()
-    out = {"representation": name}
-    for target, values in (("task", data.y_test), ("noise level", data.noise_test)):
-        v = values.numpy()
-        out[f"{target} bits"] = probe_information(feats[fit_idx], v[fit_idx], feats[eval_idx], v[eval_idx],
-                                                  seed=cfg.seed)["bits"]
-    return out
+def probe_row(name: str, feats: torch.Tensor) -> dict:
+    feats = feats.cpu()
+    bits = linear_probe_bits(feats[fit_mask], {k: v[fit_mask] for k, v in targets.items()},
+                             feats[~fit_mask], {k: v[~fit_mask] for k, v in targets.items()})
+    return {"representation": name, "task bits": bits["task"], "noise level bits": bits["noise level"]}
 
 
-probe_rows = [probe_row("input pixels", x_test) | {"beta": np.nan, "kl": np.nan}]
+probe_rows = [probe_row("input pixels", probe_set["x"]) | {"beta": np.nan, "kl": np.nan}]
 for b in cfg.betas:
     run = runs[(b, 0.0)]
     with torch.no_grad():
         run["model"].eval()
-        feats = run["model"].hidden(x_test)
+        feats = run["model"].hidden(probe_set["x"].to(dev))
     probe_rows.append(probe_row(f"last hidden, β={b:g}", feats) | {"beta": b, "kl": run["kl"]})
 probes = pd.DataFrame(probe_rows)
 probes.round(3)
 
 # %%
-fig, ax = plt.subplots(figsize=(5.5, 3.4))
+fig, ax = plt.subplots(figsize=(6.4, 3.4))
 p = probes.dropna(subset=["beta"])
 ax.plot(p["beta"], p["task bits"], marker="o", label="task (digit)")
 ax.plot(p["beta"], p["noise level bits"], marker="s", label="nuisance (noise level)")
 ax.axhline(probes["noise level bits"].iloc[0], ls=":", color="C1", label="nuisance bits in the pixels")
 ax.set(xscale="log", xlabel="β (more β: less weight information)", ylabel="bits (linear probe, held out)")
-ax.legend(fontsize="small")
+ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
 fig.tight_layout()
-plt.show()
-
-# %% [markdown]
-# The pixels hold {glue:text}`nuis_input:.2f` bits about the noise level. In the last hidden layer of the
-# networks trained with the least weight information that still learn the task (β from
-# {glue:text}`beta_first` to {glue:text}`beta_last_learning`), the noise-level bits go from
-# {glue:text}`nuis_first:.2f` to {glue:text}`nuis_last_learning:.2f` while the task bits go from
-# {glue:text}`task_first:.2f` to {glue:text}`task_last_learning:.2f`. At β = {glue:text}`beta_last` the
-# weights hold almost nothing ({glue:text}`kl_last:.0f` nats) and the representation carries neither.
-#
-# Read this against its error bars before reading slide 12 into it: every network that learns the task
-# already keeps at most {glue:text}`nuis_max_learning:.2f` bits of the noise level in its last layer,
-# whatever its weight information, and a linear probe of 256 units fitted on {glue:text}`n_probe`
-# images overfits (negative bits) by about as much as the differences between β. On these small
-# images the architecture and the task already filter the nuisance; the trend across β, if any, is
-# the "reported" row of the claim table, not an asserted one.
+plots.glue_figure("fig-06-probes", fig)
 
 # %%
-nuis = p["noise level bits"].to_numpy()
-task = p["task bits"].to_numpy()
-r_t, r_s = runs[(beta_t, 0.0)], runs[(smallest, 1.0)]
 # the networks that still learn the task: real-label test accuracy >= 0.5
 learning = p[[runs[(b, 0.0)]["test_acc"] >= 0.5 for b in p["beta"]]]
+nuis_change = float(learning["noise level bits"].iloc[-1] - learning["noise level bits"].iloc[0])
+task_change = float(learning["task bits"].iloc[-1] - learning["task bits"].iloc[0])
+print(f"over beta {learning.beta.iloc[0]:g}..{learning.beta.iloc[-1]:g}: noise-level bits change by "
+      f"{nuis_change:+.3f}, task bits by {task_change:+.3f}")
+
+# %% [markdown]
+# ```{glue:figure} fig-06-probes
+# :name: fig-06-probes
+#
+# Bits about the digit and about the noise level that a linear probe reads from the last hidden layer of
+# held-out digits, for the real-label networks of the β sweep; the dotted line is the noise-level bits of
+# the input pixels.
+# ```
+#
+# The pixels hold {glue:text}`nuis_input:.2f` bits about the noise level. Across the networks that learn
+# the task (β from {glue:text}`beta_first` to {glue:text}`beta_last_learning`), the noise-level bits of the
+# last hidden layer go from {glue:text}`nuis_first:.2f` to {glue:text}`nuis_last_learning:.2f`, while the
+# task bits go from {glue:text}`task_first:.2f` to {glue:text}`task_last_learning:.2f`. Slide 12 predicts
+# that less weight information (larger β) leaves *fewer* nuisance bits. The verdict of the reported claim
+# below follows from the change in noise-level bits with a margin of 0.1 bits, on this one seed; the
+# confirmation seeds give its spread (no error bar is computed here). On seed 0 the measurement goes
+# against the slide: the networks with less weight information keep *more* bits about the noise level in
+# their last layer, and fewer about the digit, though every one of them keeps far fewer noise-level bits
+# than the pixels. At β = {glue:text}`beta_last` the weights hold almost nothing ({glue:text}`kl_last:.0f`
+# nats) and the representation carries neither.
+
+# %% tags=["hide-input"]
+r_t = runs[(beta_t, 0.0)]
 glue_values({
+    "beta_small": f"{cfg.beta_small:g}", "rho_small": rho_small, "rho_t": rho_t,
     "kl_real_small": runs[(cfg.beta_small, 0.0)]["kl"], "kl_random_small": runs[(cfg.beta_small, 1.0)]["kl"],
-    "kl_ratio": runs[(cfg.beta_small, 1.0)]["kl"] / runs[(cfg.beta_small, 0.0)]["kl"],
+    "extra_kl": extra_kl, "label_nats": label_nats, "slack_frac": 1 - label_nats / extra_kl,
     "beta_t": f"{beta_t:g}", "real_train_t": real.train_acc[beta_t], "real_test_t": real.test_acc[beta_t],
-    "random_train_t": rand.train_acc[beta_t], "agree_25": runs[(beta_t, 0.25)]["train_true_acc"],
-    "n_train": cfg.n_train, "bound_real_t": bounds.bound[0], "kl_real_t": r_t["kl"],
-    "kl_per_n": r_t["kl"] / cfg.n_train, "kl_random_small_beta": r_s["kl"],
-    "nuis_input": probes["noise level bits"].iloc[0], "beta_first": f"{cfg.betas[0]:g}",
-    "beta_last_learning": f"{learning.beta.iloc[-1]:g}", "nuis_first": nuis[0],
-    "nuis_last_learning": learning["noise level bits"].iloc[-1], "task_first": task[0],
-    "task_last_learning": learning["task bits"].iloc[-1], "beta_last": f"{cfg.betas[-1]:g}",
-    "kl_last": runs[(cfg.betas[-1], 0.0)]["kl"], "nuis_max_learning": learning["noise level bits"].max(),
-    "n_probe": len(fit_idx),
+    "random_train_t": rand.train_acc[beta_t], "real_train_1": real.train_acc[cfg.betas[-1]],
+    "kl_cheapest": learners.kl.min() if len(learners) else float("nan"),
+    "beta_cheapest": f"{learners.kl.idxmin():g}" if len(learners) else "none",
+    "kl_beta1": real.kl[cfg.betas[-1]],
+    "overruled_t": runs[(beta_t, 0.25)]["overruled"], "overruled_small": runs[(cfg.beta_small, 0.25)]["overruled"],
+    "n_train": n, "n_prior": n_prior, "n_bound": n_bound, "grid_size": len(grid), "mc_samples": cfg.mc_samples,
+    "bound_real": certs["real"]["bound"], "bound_random": certs["random"]["bound"],
+    "test_real": certs["real"]["gibbs_test_error"], "err_real": certs["real"]["error_hat"],
+    "err_up_real": certs["real"]["error_upper"], "kl_real": certs["real"]["kl"],
+    "kl_random": certs["random"]["kl"], "err_random": certs["random"]["error_hat"],
+    "log_term": math.log(2 * math.sqrt(n_bound) * len(grid) / DELTA),
+    "prior_err_real": certs["real"]["prior_test_error"],
+    "n_probe_all": len(probe_set["x"]), "nuis_input": probes["noise level bits"].iloc[0],
+    "beta_first": f"{learning.beta.iloc[0]:g}", "beta_last_learning": f"{learning.beta.iloc[-1]:g}",
+    "nuis_first": learning["noise level bits"].iloc[0], "nuis_last_learning": learning["noise level bits"].iloc[-1],
+    "task_first": learning["task bits"].iloc[0], "task_last_learning": learning["task bits"].iloc[-1],
+    "beta_last": f"{cfg.betas[-1]:g}", "kl_last": runs[(cfg.betas[-1], 0.0)]["kl"],
 })
 
 # %% [markdown]
 # ## Claim check
+#
+# Each asserted claim is one number against a threshold fixed before the confirmation seeds, with a
+# control where the lecture predicts it fails: past the transition (claim 1), below it (claims 2 and 3),
+# random labels (claim 4). Development choices made on seed 0: the recipe of sections 1-3 (from the
+# earlier version of this chapter), the certificate's recipe (prior split, learning rates, epochs, the
+# prior's initial scale) from a one-seed pilot, and the thresholds, set a priori (0.7 for a rank
+# correlation over five fractions tolerates one swapped neighbour; 0.5 for the certificate is the issue's
+# aim, well below chance).
 
-# %%
-claims = Claims(chapter="06", scale=cfg.scale)
-kls = noise_table["kl"].to_numpy()
-claims.add("1", "at the small beta, KL(q(w)||p(w)) rises monotonically with the random-label fraction",
-           "KL = " + ", ".join(f"{k:.0f}" for k in kls), "each step > 0", bool((np.diff(kls) > 0).all()))
-claims.add("2a", "some beta: real labels >= 0.9 train and >= 0.85 test acc., random labels <= 0.2 train",
-           f"beta = {beta_t:g}: real {real.train_acc[beta_t]:.3f} / {real.test_acc[beta_t]:.3f}, "
-           f"random {rand.train_acc[beta_t]:.3f}", ">= 0.9, >= 0.85, <= 0.2", bool(separating))
-claims.add("2b", "at the smallest beta, random labels are fitted to >= 0.8 train accuracy",
-           f"{rand.train_acc[smallest]:.3f} at beta = {smallest:g}", ">= 0.8", rand.train_acc[smallest] >= 0.8)
-claims.add("3", "at the transition beta with 25 % noise, agreement with the true labels >= 0.9",
-           f"{runs[(beta_t, 0.25)]['train_true_acc']:.3f}", ">= 0.9", runs[(beta_t, 0.25)]["train_true_acc"] >= 0.9)
-claims.report("4", "PAC-Bayes bound non-vacuous (below chance error 0.9) for real labels at the transition "
-              "beta, vacuous for random labels at the smallest beta",
-              f"real: {bounds.bound[0]:.3f} (non-vacuous: {bounds.bound[0] < 0.9}); "
-              f"random: {bounds.bound[3]:.3f} (vacuous: {bounds.bound[3] >= 0.9})", "Langford-Seeger, delta = 0.05")
-claims.report("5", "nuisance bits of test representations fall as beta rises while task bits hold",
-              f"over beta {cfg.betas[0]:g}..{learning.beta.iloc[-1]:g} (task learned): noise-level bits "
-              f"{nuis[0]:.2f} -> {learning['noise level bits'].iloc[-1]:.2f}, task bits {task[0]:.2f} -> "
-              f"{learning['task bits'].iloc[-1]:.2f}", "slide 12")
+# %% tags=["hide-input"]
+gap = lambda b: real.train_acc[b] - rand.train_acc[b]  # noqa: E731
+claims = Claims(chapter="06", scale=cfg.scale, seed=cfg.seed)
+claims.add("1", slide="11", claim="the weights' KL rises with the fraction of random labels at a small beta "
+           "(Spearman rank correlation)", value=rho_small, op=">", threshold=0.7, unit="Spearman rho",
+           control=f"same statistic past the transition (beta = {beta_t:g}), where nothing is memorised",
+           control_value=rho_t, chosen_on="threshold a priori; beta_small from the earlier chapter")
+claims.add("2", slide="11", claim="at the transition beta, real labels are fitted and random ones refused: "
+           "train accuracy real minus random", value=gap(beta_t), op=">", threshold=0.5, unit="accuracy",
+           control=f"same gap at the smallest beta ({smallest:g}), where both are memorised",
+           control_value=gap(smallest), chosen_on="transition beta picked from training accuracies on seed 0")
+claims.add("3", slide="11", claim="at the transition beta with 25 % random labels, the net predicts the true label "
+           "on most training images whose label was changed", value=runs[(beta_t, 0.25)]["overruled"], op=">",
+           threshold=0.5, unit="fraction", control=f"same labels at beta = {cfg.beta_small:g}, where they are memorised",
+           control_value=runs[(cfg.beta_small, 0.25)]["overruled"], chosen_on="threshold a priori")
+claims.add("4", slide="11-12", claim="the optimised PAC-Bayes certificate of the test error is non-vacuous "
+           "for real labels", value=certs["real"]["bound"], op="<", threshold=0.5, unit="error bound",
+           control="same recipe, images and budget with random labels (test error 0.9 by construction)",
+           control_value=certs["random"]["bound"],
+           chosen_on="certificate recipe from a seed-0 pilot; threshold a priori")
+claims.report("5", slide="12", claim="noise-level bits of the last hidden layer fall as beta rises (networks "
+              "that learn the task)", value=nuis_change, unit="bits", op="<", threshold=0.0,
+              verdict=verdict_by_margin(nuis_change, 0.1, direction=-1),
+              rule="change in noise-level bits from the smallest to the largest learning beta: supports if "
+                   "below -0.1 bits, contradicts if above +0.1 bits, else inconclusive")
 claims.record()
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 claims.check()

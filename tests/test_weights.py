@@ -1,4 +1,4 @@
-"""Chapter 6's pieces: Bayesian layers, the weight-IB loss, label noise, digits, PAC-Bayes."""
+"""Chapter 6's pieces: Bayesian layers, the weight-IB loss, label noise, digits (the certificate: test_pacbayes.py)."""
 
 import math
 
@@ -8,7 +8,6 @@ import torch
 from torch.distributions import Normal, kl_divergence
 
 from ibcore.data import NoisyDigits, label_noise
-from ibcore.info import binary_kl_inverse, pac_bayes_bound
 from ibcore.losses import weight_ib_loss
 from ibcore.models import BayesLinear, BayesMLP
 from ibcore.train import epoch_batches
@@ -72,18 +71,6 @@ def test_noisy_digits_split_by_source_image():
     assert torch.equal(NoisyDigits(seed=0).x_test, d.x_test)
     clean_rows = d.noise_train == 0
     assert torch.all((d.x_train[clean_rows] >= 0) & (d.x_train[clean_rows] <= 1))
-
-
-def test_binary_kl_inverse_closed_form_at_zero():
-    for c in (0.01, 0.3, 2.0):
-        assert binary_kl_inverse(0.0, c) == pytest.approx(1 - math.exp(-c), abs=1e-8)
-    assert binary_kl_inverse(0.2, 0.0) == pytest.approx(0.2, abs=1e-8)
-
-
-def test_pac_bayes_bound_grows_with_kl_and_is_at_most_one():
-    b = [pac_bayes_bound(0.05, kl, 10_000) for kl in (10, 100, 1000, 1e5)]
-    assert all(x < y for x, y in zip(b, b[1:])) and b[0] > 0.05 and b[-1] <= 1.0
-    assert b[-1] > 0.999
 
 
 def test_epoch_batches_cover_each_epoch_once():
