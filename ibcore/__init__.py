@@ -12,6 +12,8 @@ holds no model or loss of its own. Modules:
 - ``metrics``: disentanglement metrics, MIG and DCI (2).
 - ``train``: the one ``fit`` loop and the classifier recipe built on it.
 - ``notebooks``: book tooling: pairing and contract checks, executing chapters.
+- ``rerun``: rerun a chapter with other parameters (``make rerun``), refusing bad ones first.
+- ``sweep``: seed sweeps of the chapters on Dask and the robustness summary.
 - ``plots``: the book's figure helpers on one seaborn theme.
 - ``claims``: the claim tables every chapter ends with, and their machine-readable record.
 """

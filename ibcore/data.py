@@ -144,9 +144,35 @@ class DSprites:
         out[dst.reshape(-1)] = self._strips[src.reshape(-1)]
         return out.view(b, 1, res, res)
 
-    def sample_indices(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` indices drawn uniformly with replacement (the factors are then independent)."""
-        return torch.randint(len(self), (n,), generator=generator)
+    def sample_indices(self, n: int, generator: torch.Generator | None = None,
+                       pool: torch.Tensor | None = None) -> torch.Tensor:
+        """``n`` indices drawn uniformly with replacement from all 737,280 (the factors are then
+        independent), or from ``pool`` (e.g. the training part of :meth:`split`)."""
+        if pool is None:
+            return torch.randint(len(self), (n,), generator=generator)
+        if len(pool) == 0:
+            raise ValueError("pool is empty")
+        return pool[torch.randint(len(pool), (n,), generator=generator)]
+
+    def split(self, n_held_out: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+        """A train / held-out split of the indices, so that held-out images are never trained on.
+
+        ``n_held_out`` distinct indices are drawn uniformly (without replacement, from a permutation
+        seeded by ``seed``) and held out; the training pool is every other index, in increasing order.
+        Draw the training stream with ``sample_indices(n, generator, pool=train)``.
+
+        Returns
+        -------
+        (train, held_out): int64 tensors of ``len(self) - n_held_out`` and ``n_held_out`` indices; the
+        held-out ones in random order, so any prefix is a uniform sample. Used by chapters 1 and 2.
+        """
+        if not 0 < n_held_out < len(self):
+            raise ValueError(f"n_held_out must lie in [1, {len(self) - 1}], got {n_held_out}")
+        perm = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
+        held_out = perm[:n_held_out].clone()
+        keep = torch.ones(len(self), dtype=torch.bool)
+        keep[held_out] = False
+        return keep.nonzero().squeeze(1), held_out
 
     def render_all(self, chunk: int = 4096) -> np.ndarray:
         """Every image, bit-packed: uint8 array (737280, H*W/8), 360 MiB at resolution 64 (benchmarks)."""
@@ -218,6 +244,28 @@ class NoisyDigits:
             object.__setattr__(self, f"y_{name}", y[idx])
             object.__setattr__(self, f"noise_{name}", level[idx])
             object.__setattr__(self, f"source_{name}", idx)
+
+    def at_every_level(self, split: str = "test") -> dict[str, torch.Tensor]:
+        """Every image of ``split`` at every noise level, with fresh noise (drawn from ``seed`` + 1).
+
+        A nuisance probe set where the noise level is balanced and independent of the digit: N sources
+        x L levels images. Returns a dict of ``x`` (N*L, 64) float32, ``y``, ``noise`` and ``source``
+        (N*L,) int64, source-major (the L renderings of a source are adjacent), so a split by source is a
+        split of contiguous blocks. Used by chapter 6's probes.
+        """
+        if split not in ("train", "test"):
+            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        from sklearn.datasets import load_digits
+
+        source = getattr(self, f"source_{split}")  # (N,)
+        clean = torch.tensor(load_digits().data, dtype=torch.float32)[source] / 16.0  # (N, 64)
+        n_levels = len(self.noise_levels)
+        g = torch.Generator().manual_seed(self.seed + 1)
+        std = torch.tensor(self.noise_levels).repeat(len(source))  # (N*L,)
+        x = clean.repeat_interleave(n_levels, 0)  # (N*L, 64)
+        x = x + std[:, None] * torch.randn(x.shape, generator=g).abs()
+        return {"x": x, "y": getattr(self, f"y_{split}").repeat_interleave(n_levels),
+                "noise": torch.arange(n_levels).repeat(len(source)), "source": source.repeat_interleave(n_levels)}
 
 
 #: Nuisance targets of :class:`ClutteredDigits` and their number of classes.

@@ -108,21 +108,39 @@ class BayesLinear(nn.Module):
 
     The forward pass samples pre-activations with the local reparameterisation trick (Kingma, Salimans &
     Welling 2015, eq. 6): b = x mu_W^T + mu_b + sqrt(x^2 (sigma_W^2)^T + sigma_b^2) * eps, one eps per
-    example and unit, which has lower variance than sampling one weight matrix per batch. ``sample=False``
-    (or eval mode) uses the posterior mean. The prior is p(w) = N(0, prior_sigma^2) on every weight;
-    :meth:`kl` is KL(q(w) || p(w)) in nats, in closed form. sigma is parameterised by its log.
+    example and unit: for one example this is exactly a draw of the layer's output under w ~ q, with fresh
+    weights for every example. ``sample=False`` (or eval mode) uses the posterior mean. sigma is
+    parameterised by its log.
+
+    The prior is p(w) = N(prior_mu, prior_sigma^2) on every weight. ``prior="zero"`` centres it at 0;
+    ``prior="init"`` centres it at the layer's random initialisation (a data-independent prior, as in
+    Dziugaite & Roy 2017), stored as buffers; :meth:`set_prior` centres it anywhere else (e.g. at weights
+    learned on a separate split, Pérez-Ortiz et al. 2021). :meth:`kl` is KL(q(w) || p(w)) in nats, in closed
+    form; ``kl(prior_sigma=t)`` takes another prior scale, also a tensor (to learn it).
 
     Used by chapter 6.
     """
 
-    def __init__(self, d_in: int, d_out: int, prior_sigma: float = 0.1, init_sigma: float = 3e-3):
+    def __init__(self, d_in: int, d_out: int, prior_sigma: float = 0.1, init_sigma: float = 3e-3,
+                 prior: Literal["zero", "init"] = "zero"):
         super().__init__()
+        if prior not in ("zero", "init"):
+            raise ValueError(f"prior must be 'zero' or 'init', got {prior!r}")
         self.prior_sigma = prior_sigma
         self.weight_mu = nn.Parameter(torch.empty(d_out, d_in))
         nn.init.kaiming_uniform_(self.weight_mu, a=5**0.5)  # as nn.Linear
         self.bias_mu = nn.Parameter(torch.zeros(d_out))
         self.weight_logsigma = nn.Parameter(torch.full((d_out, d_in), math.log(init_sigma)))
         self.bias_logsigma = nn.Parameter(torch.full((d_out,), math.log(init_sigma)))
+        centre = prior == "init"
+        self.register_buffer("weight_prior", self.weight_mu.detach().clone() if centre else torch.zeros(d_out, d_in))
+        self.register_buffer("bias_prior", self.bias_mu.detach().clone() if centre else torch.zeros(d_out))
+
+    @torch.no_grad()
+    def set_prior(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
+        """Centre the prior at ``weight`` (d_out, d_in) and ``bias`` (d_out,)."""
+        self.weight_prior.copy_(weight)
+        self.bias_prior.copy_(bias)
 
     def forward(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
         mean = F.linear(x, self.weight_mu, self.bias_mu)  # (B, out)
@@ -131,12 +149,15 @@ class BayesLinear(nn.Module):
         var = F.linear(x.pow(2), (2 * self.weight_logsigma).exp(), (2 * self.bias_logsigma).exp())  # (B, out)
         return mean + var.clamp_min(1e-16).sqrt() * torch.randn_like(mean)
 
-    def kl(self) -> torch.Tensor:
+    def kl(self, prior_sigma: float | torch.Tensor | None = None) -> torch.Tensor:
         """KL(q(w) || p(w)) in nats, summed over weights and biases (closed form for Gaussians)."""
-        total = torch.zeros(())
-        for mu, logsigma in ((self.weight_mu, self.weight_logsigma), (self.bias_mu, self.bias_logsigma)):
-            var_ratio = (2 * logsigma).exp() / self.prior_sigma**2
-            total = total + 0.5 * (var_ratio + mu.pow(2) / self.prior_sigma**2 - 1 - var_ratio.log()).sum()
+        s2 = torch.as_tensor(self.prior_sigma if prior_sigma is None else prior_sigma,
+                             dtype=self.weight_mu.dtype, device=self.weight_mu.device) ** 2
+        total = torch.zeros((), device=self.weight_mu.device)
+        for mu, logsigma, centre in ((self.weight_mu, self.weight_logsigma, self.weight_prior),
+                                     (self.bias_mu, self.bias_logsigma, self.bias_prior)):
+            var_ratio = (2 * logsigma).exp() / s2
+            total = total + 0.5 * (var_ratio + (mu - centre).pow(2) / s2 - 1 - var_ratio.log()).sum()
         return total
 
 
@@ -144,12 +165,14 @@ class BayesMLP(nn.Module):
     """MLP of :class:`BayesLinear` layers with ReLUs, e.g. 64-256-256-10 on 8x8 digits.
 
     ``forward(x)`` returns logits (B, classes); ``hidden(x)`` the last hidden representation (B, H)
-    (the representation of slide 12); ``kl()`` the weights' KL to the prior in nats. Used by chapter 6.
+    (the representation of slide 12); ``kl()`` the weights' KL to the prior in nats (``kl(prior_sigma=t)``
+    with another prior scale); ``prior`` as in :class:`BayesLinear`. Used by chapter 6.
     """
 
-    def __init__(self, sizes: tuple[int, ...] = (64, 256, 256, 10), prior_sigma: float = 0.1, init_sigma: float = 3e-3):
+    def __init__(self, sizes: tuple[int, ...] = (64, 256, 256, 10), prior_sigma: float = 0.1, init_sigma: float = 3e-3,
+                 prior: Literal["zero", "init"] = "zero"):
         super().__init__()
-        self.layers = nn.ModuleList(BayesLinear(a, b, prior_sigma, init_sigma) for a, b in zip(sizes, sizes[1:]))
+        self.layers = nn.ModuleList(BayesLinear(a, b, prior_sigma, init_sigma, prior) for a, b in zip(sizes, sizes[1:]))
 
     def hidden(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
         x = x.flatten(1)
@@ -160,8 +183,14 @@ class BayesMLP(nn.Module):
     def forward(self, x: torch.Tensor, sample: bool | None = None) -> torch.Tensor:
         return self.layers[-1](self.hidden(x, sample), sample)
 
-    def kl(self) -> torch.Tensor:
-        return sum((layer.kl() for layer in self.layers), torch.zeros(()))
+    def kl(self, prior_sigma: float | torch.Tensor | None = None) -> torch.Tensor:
+        return sum((layer.kl(prior_sigma) for layer in self.layers), torch.zeros((), device=self.layers[0].weight_mu.device))
+
+    @torch.no_grad()
+    def set_prior_to_means(self, other: "BayesMLP | None" = None) -> None:
+        """Centre every layer's prior at the posterior means of ``other`` (default: this network now)."""
+        for mine, theirs in zip(self.layers, (other or self).layers):
+            mine.set_prior(theirs.weight_mu, theirs.bias_mu)
 
     def param_groups(self, lr_mu: float, lr_sigma: float) -> list[dict]:
         """Adam groups: means and log-sigmas with their own learning rates."""

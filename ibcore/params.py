@@ -21,6 +21,10 @@ from ibcore.runtime import resolve_device
 
 SCALES = ("smoke", "book", "paper")
 
+# Chapter 6's certificate recipe, the same at every scale (see the comment of entry "06").
+_CERT_06 = dict(bound_sigma0=0.01, bound_lr_mu=1e-3, bound_lr_sigma=1e-2, grid_k=1024, grid_max=0.1, grid_min=1e-4,
+                p_min=1e-4, bound_configs=20, bound_delta=0.025, bound_delta_mc=0.01)
+
 #: Sizes per chapter and scale. ``book`` is the default the committed outputs were made at and must
 #: fit the chapter's CPU budget; ``smoke`` runs every code path in seconds; ``paper`` follows the
 #: papers' budgets and is meant for a GPU.
@@ -75,8 +79,9 @@ CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # n_train: cluttered digits memorised in section 3, mem_epochs at most (training stops at 99 %).
         "smoke": dict(n_digits=300, n_train=256, n_test=200, vib_epochs=2, dec_steps=50, mem_epochs=1,
                       mem_channels=(8, 16)),
-        # N = 10,000 (a development choice on seed 0): at 4,000 the net memorises real labels too (test 0.41)
-        # and random ones fit only 1.4x slower
+        # N = 10,000 (a development choice on seed 0, pilot not recorded): at 4,000 the real-label net generalised
+        # less and random labels fitted less than 1.5x slower (claim 5's threshold), so claim 5 is reported.
+        # Section 3 costs one training run per random fraction (the chapter's default: 0, 0.5, 1).
         "book": dict(n_digits=1000, n_train=10000, n_test=2000, vib_epochs=100, dec_steps=1000, mem_epochs=100,
                      mem_channels=(16, 32, 32, 64)),
         "paper": dict(n_digits=1000, n_train=20000, n_test=5000, vib_epochs=300, dec_steps=3000, mem_epochs=300,
@@ -86,24 +91,30 @@ CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # epochs over n_train images of batch 100; Adam learning rates of the means and of log-sigma.
         # The certificate (section 4): the prior's means are trained for prior_epochs on the first
         # prior_fraction of the training images, the posterior for bound_epochs on the rest (the bound's
-        # sample); mc_samples weight draws per example estimate the Gibbs error. probe_sources: test digits
-        # rendered at every noise level for the probes of section 5 (None: all of them).
-        "smoke": dict(n_train=300, epochs=3, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
+        # sample); mc_samples weight draws per example estimate the Gibbs error. The certificate's recipe
+        # (chosen in a seed-0 pilot that looked at bounds on the bound's sample, hence the union bound over
+        # bound_configs recipes): initial prior and posterior scale bound_sigma0, the posterior's Adam rates
+        # bound_lr_mu (means) and bound_lr_sigma (log-sigmas, log sigma_P), a grid of grid_k prior scales
+        # from grid_max down to grid_min, the surrogate's floor p_min; confidences bound_delta (PAC-Bayes)
+        # and bound_delta_mc (Monte Carlo), fixed a priori. probe_sources: test digits rendered at every
+        # noise level for the probes of section 5 (None: all of them).
+        "smoke": dict(**_CERT_06, n_train=300, epochs=3, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
                       prior_epochs=5, bound_epochs=3, mc_samples=10, probe_sources=100),
-        "book": dict(n_train=1000, epochs=200, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
+        "book": dict(**_CERT_06, n_train=1000, epochs=200, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
                      prior_epochs=50, bound_epochs=20, mc_samples=100, probe_sources=None),
-        "paper": dict(n_train=1000, epochs=2000, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
+        "paper": dict(**_CERT_06, n_train=1000, epochs=2000, batch_size=100, lr_mu=3e-3, lr_sigma=2e-2, prior_fraction=0.5,
                       prior_epochs=200, bound_epochs=100, mc_samples=1000, probe_sources=None),
     },
     "08": {
         # steps_a: phase A (domain A alone), shared by every sequential model; steps_b: phase B (naive and
         # replay); the joint model trains steps_a + steps_b on both domains. n_codes: held-out scenes
-        # rendered in both domains; n_curve: A images of the forgetting curves; n_reg, reg_epochs: the
-        # factor regressor trained on B images
-        "smoke": dict(steps_a=40, steps_b=30, batch_size=32, n_codes=400, n_curve=128, log_every=10, n_reg=512,
+        # rendered in both domains; n_curve: the images of the forgetting curves; n_reg, reg_epochs: the
+        # factor regressor trained on B images. Book (seed-0 pilots): phase A's KL levels off after about 800
+        # steps; phase B as long as in the pilots that decided which claims are asserted
+        "smoke": dict(steps_a=30, steps_b=20, batch_size=32, n_codes=300, n_curve=64, log_every=10, n_reg=256,
                       reg_epochs=1, resolution=32, lr=1e-3),
-        "book": dict(steps_a=2500, steps_b=1500, batch_size=64, n_codes=5000, n_curve=500, log_every=100,
-                     n_reg=6000, reg_epochs=4, resolution=32, lr=1e-3),
+        "book": dict(steps_a=1000, steps_b=600, batch_size=64, n_codes=3000, n_curve=400, log_every=50,
+                     n_reg=4000, reg_epochs=4, resolution=32, lr=1e-3),
         "paper": dict(steps_a=150_000, steps_b=150_000, batch_size=64, n_codes=50_000, n_curve=2000, log_every=1000,
                       n_reg=50_000, reg_epochs=10, resolution=64, lr=1e-4),
     },

@@ -10,7 +10,7 @@ import pandas as pd
 import seaborn as sns
 import torch
 
-__all__ = ["set_theme", "factor_sweep", "decomposition_vs_beta", "rate_distortion", "image_grid", "latent_traversals",
+__all__ = ["set_theme", "glue_figure", "factor_sweep", "decomposition_vs_beta", "tc_vs_n", "rate_distortion", "image_grid", "latent_traversals",
            "kl_per_latent", "mi_matrices"]
 
 
@@ -18,6 +18,27 @@ def set_theme() -> None:
     """The book's one figure theme (every chapter's set-up cell calls it)."""
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind",
                   rc={"figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (6.4, 3.6)})
+
+
+def glue_figure(name: str, fig: plt.Figure) -> None:
+    """Glue ``fig`` under ``name`` for a numbered ``{glue:figure}`` with a caption, without showing it
+    here, and close it (so the notebook shows the figure once, where the caption is).
+
+    In a markdown cell after the code cell::
+
+        ```{glue:figure} fig-01-decomposition
+        :name: fig-01-decomposition
+
+        What the figure shows.
+        ```
+
+    and refer to it as {numref}`fig-01-decomposition`. Names follow ``fig-NN-slug``. Returns None, so a
+    cell ending in this call shows nothing more. Used by every chapter.
+    """
+    from myst_nb import glue
+
+    glue(name, fig, display=False)
+    plt.close(fig)
 
 
 def factor_sweep(ds, base: Sequence[int], n: int = 8) -> plt.Figure:
@@ -40,34 +61,87 @@ def factor_sweep(ds, base: Sequence[int], n: int = 8) -> plt.Figure:
     return fig
 
 
-def decomposition_vs_beta(table: pd.DataFrame) -> plt.Figure:
-    """E_x KL and its three terms against beta (columns ``beta, kl, mi, tc, dimwise_kl``; nats).
+def decomposition_vs_beta(table: pd.DataFrame, spread: pd.DataFrame | None = None) -> plt.Figure:
+    """E_x KL and its three terms against beta, on two scales (nats).
 
+    Left: ``kl`` (analytic E_x KL) and ``mi`` (I(z;x)), with log N, the ceiling of I. Right, on its own
+    scale: ``tc`` (raw total correlation), ``tc_corrected`` (minus its permutation null) and ``dimwise_kl``.
+    ``table`` has one row per beta (the largest N); ``spread``, if given, has columns ``beta`` and the
+    same terms for every N, and draws error bars from the smallest to the largest value over the N values.
     Used by chapter 1.
     """
-    fig, ax = plt.subplots()
-    labels = {"kl": "E_x KL (analytic)", "mi": "I(z;x)", "tc": "TC(z)", "dimwise_kl": "Σ_j KL(q(z_j)‖p(z_j))"}
-    for col, label in labels.items():
-        ax.plot(table["beta"], table[col], marker="o", label=label, ls="--" if col == "kl" else "-")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.4))
+    labels = {"kl": r"$\mathbb{E}_x\,\mathrm{KL}(q(z|x)\,\|\,p(z))$", "mi": r"$I(z;x)$",
+              "tc": r"$\mathrm{TC}(z)$, raw", "tc_corrected": r"$\mathrm{TC}(z)$ minus permutation null",
+              "dimwise_kl": r"$\sum_j \mathrm{KL}(q(z_j)\,\|\,p(z_j))$"}
+    palette = dict(zip(labels, sns.color_palette("colorblind", len(labels))))
+    for ax, cols in ((ax1, ("kl", "mi")), (ax2, ("tc", "tc_corrected", "dimwise_kl"))):
+        for col in cols:
+            if col not in table:
+                continue
+            yerr = None
+            if spread is not None and col in spread:
+                g = spread.groupby("beta")[col]
+                lo, hi = g.min().reindex(table["beta"]).to_numpy(), g.max().reindex(table["beta"]).to_numpy()
+                y = table[col].to_numpy()
+                yerr = np.vstack([np.clip(y - lo, 0, None), np.clip(hi - y, 0, None)])
+            ax.errorbar(table["beta"], table[col], yerr=yerr, marker="o", capsize=3, label=labels[col],
+                        color=palette[col], ls="--" if col == "kl" else "-")
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(table["beta"], [f"{b:g}" for b in table["beta"]])
+        ax.set_xlabel(r"$\beta$")
+        ax.set_ylabel("nats")
     if "log_n" in table:
-        ax.axhline(table["log_n"].iloc[0], color="grey", lw=0.8, ls=":", label="log N (ceiling of I)")
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(table["beta"], [f"{b:g}" for b in table["beta"]])
-    ax.set_xlabel("β")
-    ax.set_ylabel("nats")
-    ax.legend(fontsize="small")
+        ax1.axhline(table["log_n"].iloc[-1], color="grey", lw=0.8, ls=":", label=r"$\log N$ (ceiling of $I$)")
+    ax2.axhline(0.0, color="k", lw=0.6)
+    for ax in (ax1, ax2):
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.26), ncol=1, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def tc_vs_n(tables: dict[float, pd.DataFrame]) -> plt.Figure:
+    """Total correlation against the number of codes N, one colour per beta (nats).
+
+    ``tables`` maps beta to :func:`ibcore.info.tc_against_n`'s table. Left: the raw exact TC of the codes
+    (solid) and of the same codes with each latent permuted across images (dashed: the estimator's bias,
+    true TC 0). Right: the corrected TC (codes minus null, solid) and the same statistic on permuted codes
+    (dotted, true value 0). Used by chapter 1.
+    """
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.6), sharex=True)
+    palette = sns.color_palette("viridis", len(tables))
+    for color, (beta, t) in zip(palette, tables.items()):
+        ax1.plot(t["n"], t["tc"], marker="o", color=color, label=rf"$\beta$ = {beta:g}")
+        ax1.plot(t["n"], t["tc_null"], marker="x", color=color, ls="--")
+        ax2.plot(t["n"], t["tc_corrected"], marker="o", color=color)
+        ax2.plot(t["n"], t["tc_corrected_null"], marker="x", color=color, ls=":")
+    ax1.set_title("raw TC: codes (solid), permuted codes (dashed)", fontsize="small")
+    ax2.set_title("corrected TC: codes (solid), permuted codes (dotted)", fontsize="small")
+    ax2.axhline(0.0, color="k", lw=0.6)
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        n_values = next(iter(tables.values()))["n"]
+        ax.set_xticks(n_values, [f"{n:,}" for n in n_values])
+        ax.minorticks_off()
+        ax.set_xlabel("N (held-out codes)")
+        ax.set_ylabel("nats")
+    handles, labels = ax1.get_legend_handles_labels()
+    ax2.legend(handles, labels, fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
     fig.tight_layout()
     return fig
 
 
 def rate_distortion(table: pd.DataFrame) -> plt.Figure:
-    """Reconstruction (distortion) against E_x KL (rate), one point per beta. Used by chapter 1."""
+    """Distortion -log p(x | z = mu) (decoding the posterior mean) against the rate E_x KL, one point per
+    beta (columns ``beta, kl, rec``; nats per image). Used by chapter 1."""
     fig, ax = plt.subplots(figsize=(4.8, 3.6))
     ax.plot(table["kl"], table["rec"], marker="o")
     for _, row in table.iterrows():
-        ax.annotate(f"β={row['beta']:g}", (row["kl"], row["rec"]), textcoords="offset points", xytext=(5, 5))
-    ax.set_xlabel("rate: E_x KL (nats)")
-    ax.set_ylabel("distortion: H(x|z) (nats)")
+        ax.annotate(rf"$\beta$={row['beta']:g}", (row["kl"], row["rec"]), textcoords="offset points", xytext=(5, 5),
+                    fontsize="small")
+    ax.set_xlabel(r"rate: $\mathbb{E}_x\,\mathrm{KL}$ (nats)")
+    ax.set_ylabel(r"distortion: $-\log p(x \mid z = \mu)$ (nats)")
+    ax.margins(x=0.15, y=0.1)
     fig.tight_layout()
     return fig
 
@@ -144,7 +218,9 @@ def kl_per_latent(history: pd.DataFrame, labels: dict[int, str], threshold: floa
         ax.axhline(threshold, color="k", lw=0.8, ls=":")
     ax.set_xlabel("step")
     ax.set_ylabel("KL per latent (nats)")
-    ax.legend(fontsize="small", loc="upper left")
+    if ax.get_legend_handles_labels()[0]:  # no legend (and no matplotlib warning) when no latent is labelled
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=min(len(labels), 3),
+                  frameon=False)
     return ax
 
 
@@ -155,7 +231,7 @@ def mi_matrices(matrices: dict[str, np.ndarray], factor_names: Sequence[str], vm
     for ax, (name, m) in zip(axes[0], matrices.items()):
         sns.heatmap(m, ax=ax, vmin=0, vmax=vmax, cmap="viridis", cbar=ax is axes[0, -1],
                     xticklabels=list(factor_names), yticklabels=[f"z{j}" for j in range(m.shape[0])],
-                    cbar_kws={"label": "I(z_j; v_k) (nats)"})
+                    cbar_kws={"label": r"$I(z_j; v_k)$ (nats)"})
         ax.set_title(name, fontsize="small")
         ax.tick_params(axis="x", labelrotation=60, labelsize="small")
         ax.tick_params(axis="y", labelsize="x-small")

@@ -8,9 +8,31 @@ import random
 import numpy as np
 import torch
 
-#: Thread count used on CPU. Fixed so the same seed gives the same numbers on the same machine;
-#: override with the environment variable ``IBCORE_THREADS``.
+#: Most torch threads a chapter uses by default. Small problems (the probes' many small solves, a conv net at
+#: batch 128) gain little from more, and several chapters or sweep workers often share a machine: with two
+#: processes of 2 threads each on 2 cores, oversubscribed threads spin and wait (issue 17).
 DEFAULT_THREADS = 2
+
+
+def default_threads() -> int:
+    """Torch threads for this process: ``$IBCORE_THREADS`` if set (the sweep sets it per worker so that
+    workers x threads <= cores; set it yourself to 1 when you run several chapters at once), else
+    ``min(DEFAULT_THREADS, cores this process may use)`` (``os.sched_getaffinity``, which honours taskset
+    and container CPU sets). Used by :func:`seed_everything`."""
+    env = os.environ.get("IBCORE_THREADS")
+    if env:
+        try:
+            value = int(env)
+        except ValueError:
+            raise ValueError(f"IBCORE_THREADS must be a positive integer, got {env!r}") from None
+        if value < 1:
+            raise ValueError(f"IBCORE_THREADS must be a positive integer, got {env!r}")
+        return value
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(DEFAULT_THREADS, cores))
 
 
 def seed_everything(seed: int, threads: int | None = None) -> torch.Generator:
@@ -21,7 +43,8 @@ def seed_everything(seed: int, threads: int | None = None) -> torch.Generator:
     seed : int
         The chapter's ``seed`` parameter.
     threads : int, optional
-        Intra-op threads for PyTorch on CPU; defaults to ``$IBCORE_THREADS`` or 2.
+        Intra-op threads for PyTorch on CPU; defaults to :func:`default_threads` (``$IBCORE_THREADS``,
+        else ``min(2, available cores)``).
 
     Returns
     -------
@@ -31,7 +54,7 @@ def seed_everything(seed: int, threads: int | None = None) -> torch.Generator:
     Used by every chapter's set-up cell.
     """
     if threads is None:
-        threads = int(os.environ.get("IBCORE_THREADS", DEFAULT_THREADS))
+        threads = default_threads()
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+import functools
+import io
+import os
+import sys
+from typing import Any, Callable, Iterable, Mapping, TextIO
 
 import pandas as pd
 import torch
 from torch import nn
 from tqdm import tqdm
 
-__all__ = ["fit", "epoch_batches", "accuracy", "train_classifier"]
+__all__ = ["fit", "epoch_batches", "accuracy", "train_classifier", "reestimate_batchnorm"]
 
 #: ``step_loss(model, batch, step) -> dict`` of named terms; ``"loss"`` is minimised.
 StepLoss = Callable[[nn.Module, Any, int], Mapping[str, torch.Tensor]]
 #: ``callback(step, model, row) -> dict | None``: called at every logged step; extra columns.
 Callback = Callable[[int, nn.Module, dict], "Mapping[str, Any] | None"]
+
+
+def _terminal() -> TextIO | None:
+    """A stream on the terminal this process was started from, or None if it has none.
+
+    In a Jupyter kernel ``sys.stderr`` is the notebook's output, but its ``fileno()`` is the kernel's
+    original stderr: a progress bar written there reaches the terminal that ran papermill or
+    ``make chapter`` and is never stored in the notebook. Under pytest, CI or a log file: None.
+    """
+    for stream in (sys.stderr, sys.__stderr__):
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+            continue
+        if os.isatty(fd):
+            return _open_fd(fd)
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _open_fd(fd: int) -> TextIO:
+    return open(fd, "w", buffering=1, closefd=False)
 
 
 def _scalars(terms: Mapping[str, torch.Tensor]) -> dict[str, float]:
@@ -50,7 +76,7 @@ def fit(model: nn.Module, step_loss: StepLoss, batches: Callable[[int], Any] | I
     log_steps : extra steps to log (e.g. dense logging early in training).
     callbacks : called at each logged step with ``(step, model, row)``; a returned dict adds
         columns to that row (e.g. a metric on held-out data); ``{"stop": True}`` ends training there.
-    progress : show a tqdm bar on stderr.
+    progress : show a tqdm bar on the terminal, when there is one (never in a notebook's outputs).
 
     Returns
     -------
@@ -66,7 +92,9 @@ def fit(model: nn.Module, step_loss: StepLoss, batches: Callable[[int], Any] | I
     extra = set(log_steps)
     rows: list[dict] = []
     model.train()
-    for step in tqdm(range(1, steps + 1), disable=not progress, desc=desc, mininterval=2.0, leave=False):
+    terminal = _terminal() if progress else None
+    for step in tqdm(range(1, steps + 1), disable=terminal is None, file=terminal, desc=desc, mininterval=2.0,
+                     leave=False):
         terms = step_loss(model, get(step), step)
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
@@ -162,3 +190,26 @@ def train_classifier(arch, x: torch.Tensor, y: torch.Tensor, *, epochs: int, bat
                   log_every=per_epoch, callbacks=callbacks, progress=progress, desc=desc)
     model.eval()
     return model, history
+
+
+@torch.no_grad()
+def reestimate_batchnorm(model: nn.Module, x: torch.Tensor, batch_size: int = 500) -> nn.Module:
+    """Recompute every batch norm's running mean and variance from ``x`` with the model's noise off.
+
+    The statistics become the plain average over the batches of ``x`` (``momentum=None``), computed by a
+    forward pass in train mode with ``sample=False`` (no dropout, no Information Dropout noise), as the
+    Information Dropout authors' code does after noisy training; for an untrained network this gives batch
+    norm the data's statistics instead of its initial (0, 1). Returns ``model`` in eval mode. Used by
+    chapters 3 and 4.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches
+    model.train()
+    for chunk in x.split(batch_size):
+        model.blocks(chunk, sample=False)
+    for m, momentum in zip(norms, saved):
+        m.momentum = momentum
+    return model.eval()

@@ -29,7 +29,17 @@
 # $\mathrm{TC}(z) = \mathrm{KL}(q(z)\,\|\,\prod_j q(z_j))$ its total correlation. So β presses on the
 # information the code keeps about the image *and* on the dependence between its components. The slide writes
 # "$= I(z;x) + \mathrm{TC}(z)$" and drops the last term. This chapter trains β-VAEs on procedural dSprites
-# {cite}`dsprites17` for five values of β and measures all three terms.
+# {cite}`dsprites17` for five values of β and measures all three terms on held-out images.
+#
+# **In this chapter** you will see:
+#
+# - the three terms measured for five β-VAEs, with the estimator checked against the analytic KL;
+# - that the dropped term, the dimension-wise KL, is below 2 % of the KL for every β, and that the same
+#   check fails on codes whose means sit off the prior;
+# - that the exact TC estimator is biased upwards at finite N (it finds TC in codes with none), how a
+#   permutation null measures that bias, and that TC still falls with β once the bias is removed;
+# - that $I(z;x)$ falls at every step of β, where untrained encoders show no such order;
+# - the rate-distortion trade-off, and three estimators (exact, MWS, MSS) on the same codes.
 #
 # Source of this chapter: {download}`01_beta_vae_decomposition.py <01_beta_vae_decomposition.py>` (jupytext),
 # with its outputs in {download}`01_beta_vae_decomposition.ipynb <01_beta_vae_decomposition.ipynb>`.
@@ -41,25 +51,25 @@ device = "auto"  # "auto", "cpu", "cuda"
 betas = [1, 2, 4, 8, 16]  # the β grid, all trained with the same budget and seed
 arch = "burgess"  # "burgess" (conv, Burgess et al. 2017) or "mlp" (Higgins / Chen MLP)
 
-# %%
+# %% tags=["hide-input"]
 from ibcore import params
 
 cfg = params.resolve("01", scale=scale, seed=seed, device=device,
-                     betas=params.check_values("betas", betas, 0.0, 1000.0, min_count=3, low_open=True),
+                     betas=params.check_values("betas", betas, 0.0, 1000.0, min_count=3, low_open=True, sort=True),
                      arch=params.check_choice("arch", arch, ("burgess", "mlp")))
 cfg
 
-# %%
+# %% tags=["hide-input"]
 import math
 
-import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import torch
 
 from ibcore import plots, seed_everything
 from ibcore.claims import Claims, glue_values
 from ibcore.data import DSprites
-from ibcore.info import kl_decomposition
+from ibcore.info import kl_decomposition, tc_against_n
 from ibcore.losses import beta_vae_loss
 from ibcore.models import VAE, VAEConfig
 from ibcore.train import fit
@@ -73,27 +83,43 @@ ds = DSprites(resolution=cfg.resolution)
 #
 # `ibcore.data.DSprites` rebuilds deepmind's factor grid exactly (3 shapes × 6 scales × 40 orientations ×
 # 32 × 32 positions = 737,280 images, in the original index order) and renders each image on demand, so
-# nothing is downloaded. Each row varies one factor around the same image:
+# nothing is downloaded ({numref}`fig-01-factors`).
 
 # %%
-plots.factor_sweep(ds, base=(2, 4, 5, 16, 16))
-plt.show()
+plots.glue_figure("fig-01-factors", plots.factor_sweep(ds, base=(2, 4, 5, 16, 16)));
 
 # %% [markdown]
+# ```{glue:figure} fig-01-factors
+# :name: fig-01-factors
+#
+# dSprites at the chapter's resolution: each row varies one factor (shape, scale, orientation, posX, posY)
+# around the same image.
+# ```
+#
 # ## Training one β-VAE per β
 #
-# Every model has the same architecture, data stream, seed and budget; only β differs. The
-# reconstruction term is summed over pixels, so β means what it means in the papers.
+# Before training, {glue:text}`n_codes` images are drawn without replacement and **held out**
+# (`DSprites.split`): the training stream draws only from the other indices, so every number below is
+# measured on images no model has seen. Every model has the same architecture, data stream, seed and
+# budget; only β differs. The reconstruction term is summed over pixels, so the β here is the β of the
+# objective above, as in Higgins et al.'s and Chen et al.'s code. Higgins et al. {cite}`higgins2017beta`
+# also quote a *normalised* $\beta_{\mathrm{norm}} = \beta M / N$ (M = 10 latents, N = pixels): at
+# {glue:text}`resolution` px our β = 4 is $\beta_{\mathrm{norm}}$ = {glue:text}`beta_norm_4:.4f`, four times
+# the {glue:text}`beta_norm_4_64:.4f` the same β gives at the papers' 64 px, because a 32 px image has a quarter
+# of the pixels whose reconstruction the KL is traded against.
 
 # %%
+train_idx, held_idx = ds.split(cfg.n_codes, seed=cfg.seed)
+
+
 def train_vae(beta: float) -> tuple[VAE, pd.DataFrame]:
-    """One β-VAE at the chapter's scale: same seed, data stream and budget for every β."""
+    """One β-VAE at the chapter's scale: same seed, data stream (training indices only) and budget for every β."""
     seed_everything(cfg.seed)
     model = VAE(VAEConfig(arch=cfg.arch, resolution=cfg.resolution)).to(cfg.device)
     stream = torch.Generator().manual_seed(cfg.seed)
 
     def batch(step: int) -> torch.Tensor:
-        return ds.images(ds.sample_indices(cfg.batch_size, stream)).to(cfg.device)
+        return ds.images(ds.sample_indices(cfg.batch_size, stream, pool=train_idx)).to(cfg.device)
 
     def step_loss(model, x, step):
         logits, mu, logvar, _ = model(x)
@@ -104,10 +130,10 @@ def train_vae(beta: float) -> tuple[VAE, pd.DataFrame]:
     return model, history
 
 
-# The same held-out codes for every model: n_codes images drawn uniformly from the 737,280.
-eval_images = ds.images(ds.sample_indices(cfg.n_codes, torch.Generator().manual_seed(cfg.seed + 1)))
+# The same held-out images for every model, in random order (so the first n are a uniform sample).
+eval_images = ds.images(held_idx)
 
-rows, histories, codes = [], {}, {}
+rows, histories, codes, by_n = [], {}, {}, {}
 for beta in cfg.betas:
     model, histories[beta] = train_vae(beta)
     mu, logvar = model.posterior(eval_images.to(cfg.device))
@@ -115,42 +141,128 @@ for beta in cfg.betas:
     with torch.no_grad():
         logits = torch.cat([model.decode(m) for m in mu.split(1024)])  # decode the posterior means
         rec = beta_vae_loss(logits.cpu(), eval_images, mu.cpu(), logvar.cpu())["rec"].item()
-    terms = kl_decomposition(*codes[beta], "exact", generator=torch.Generator().manual_seed(cfg.seed))
-    rows.append({"beta": beta, "rec": rec, **{k: v for k, v in terms.items() if not torch.is_tensor(v)}})
+    # the exact decomposition on the first n codes for each n, with the permutation null (next section)
+    by_n[beta] = tc_against_n(*codes[beta], cfg.tc_sizes, seed=cfg.seed)
+    rows.append({"beta": beta, "rec": rec, **by_n[beta].iloc[-1].to_dict()})
 
 table = pd.DataFrame(rows)
 table["sum"] = table["mi"] + table["tc"] + table["dimwise_kl"]
 table["sum_err_pct"] = 100 * (table["sum"] - table["kl"]).abs() / table["kl"]
 table["dimwise_pct"] = 100 * table["dimwise_kl"] / table["kl"]
-table[["beta", "rec", "kl", "mi", "tc", "dimwise_kl", "sum", "sum_err_pct", "dimwise_pct", "seconds"]].round(3)
+table[["beta", "rec", "kl", "mi", "tc", "tc_null", "tc_corrected", "dimwise_kl", "sum_err_pct", "dimwise_pct"]].round(3)
 
 # %% [markdown]
-# The table is in nats per image, on the same {glue:text}`n_codes` held-out images for every β. `kl` is the
-# analytic $\mathbb{E}_x\mathrm{KL}$; `mi`, `tc` and `dimwise_kl` come from the exact estimator
+# The table is in nats per image, on the same N = {glue:text}`n_codes` held-out images for every β. `kl` is
+# the analytic $\mathbb{E}_x\mathrm{KL}$; `mi`, `tc` and `dimwise_kl` come from the exact estimator
 # (`ibcore.info.kl_decomposition(method="exact")`), which treats the data distribution as uniform over
-# those images, so $I(z;x) \le \log N =$ {glue:text}`log_n:.2f` nats; `sum_err_pct` is how far the three
-# terms' sum lands from the analytic KL (Monte-Carlo error of one sample $z$ per image); `rec` is
-# $-\log p(x \mid z=\mu)$ summed over pixels.
-
-# %%
-plots.decomposition_vs_beta(table)
-plt.show()
-
-# %% [markdown]
-# As β rises the code keeps less information about the image: $I(z;x)$ falls from
-# {glue:text}`mi_first:.2f` nats at β = {glue:text}`beta_first` to {glue:text}`mi_last:.2f` nats at
-# β = {glue:text}`beta_last`, and the total correlation from {glue:text}`tc_first:.2f` to
-# {glue:text}`tc_last:.2f` nats. The term the slide drops, $\sum_j \mathrm{KL}(q(z_j)\|p(z_j))$, is between
-# {glue:text}`dimwise_pct_min:.1f` % and {glue:text}`dimwise_pct_max:.1f` % of the total here: small,
-# because the KL to a standard normal already pushes each marginal $q(z_j)$ towards $p(z_j)$, but not zero.
+# those images, so $I(z;x) \le \log N =$ {glue:text}`log_n:.2f` nats; `rec` is $-\log p(x \mid z=\mu)$
+# summed over pixels. `tc_null` and `tc_corrected` are explained below.
 #
-# The price of the bottleneck is reconstruction: the rate-distortion view of the same models.
+# **An estimator check, not a claim.** The three terms add up, sample by sample, to the Monte-Carlo KL, and
+# that to the analytic KL up to Monte-Carlo error: `sum_err_pct`, at most {glue:text}`sum_err_max:.2f` % here.
+# This holds for *any* codes (it is an identity of the estimator), so it is a unit test of `ibcore`
+# (`tests/test_info.py`), shown here only as a check that the numbers are in order.
+#
+# ## The dropped term
+#
+# The slide drops $\sum_j \mathrm{KL}(q(z_j)\|p(z_j))$. It is between {glue:text}`dimwise_pct_min:.2f` % and
+# {glue:text}`dimwise_pct_max:.2f` % of $\mathbb{E}_x\mathrm{KL}$ across β: the KL to a standard normal
+# already pulls each marginal $q(z_j)$ towards $p(z_j)$. That is a property of these trained codes, not of
+# the estimator: the same codes with every posterior mean shifted by one prior standard deviation (a code
+# whose marginals sit off the prior) put {glue:text}`dimwise_shift_max:.0f` % of their KL in the dropped term.
+#
+# ## Total correlation, and the estimator's bias
+#
+# The exact estimator computes $q(z)$ as a mixture of N posteriors. When the posteriors are sharp, that
+# mixture is N separated bumps, and the product of its marginals spreads mass where the mixture has none, so
+# the estimate of TC is **biased upwards at finite N**: codes with no dependence at all get a positive TC
+# that shrinks as N grows, and the sharper the posteriors (small β), the larger the bias. "TC falls with β"
+# could then be an artefact. The control for that is a *permutation null*: the same codes with each latent's
+# $(\mu_j, \log\sigma_j^2)$ permuted independently across images (`ibcore.info.permute_latents`) keep every
+# marginal and have no dependence (true TC = 0); what the estimator reports on them is its bias at that N.
+# {numref}`fig-01-tc-vs-n` shows both against N.
 
 # %%
-plots.rate_distortion(table)
-plt.show()
+plots.glue_figure("fig-01-tc-vs-n", plots.tc_vs_n(by_n));
 
 # %% [markdown]
+# ```{glue:figure} fig-01-tc-vs-n
+# :name: fig-01-tc-vs-n
+#
+# Total correlation against the number N of held-out codes, one colour per β. Left: the exact estimate on
+# the codes (solid) and on the same codes with each latent permuted across images (dashed), whose true TC
+# is 0: the dashed lines are the estimator's bias, largest for small β and falling with N. Right: the
+# bias-corrected TC (codes minus their permuted copy, solid) and the same corrected statistic computed on
+# permuted codes (dotted), which should be 0.
+# ```
+#
+# The bias-corrected TC is the raw TC minus its permutation null at the same N; its control, the same
+# subtraction between two independently permuted copies, is near 0 at every N and every β. Corrected, the
+# total correlation goes from {glue:text}`tcc_first:.2f` nats at β = {glue:text}`beta_first` to
+# {glue:text}`tcc_last:.2f` nats at β = {glue:text}`beta_last` (raw: {glue:text}`tc_first:.2f` and
+# {glue:text}`tc_last:.2f`). On synthetic codes with a known TC (`tests/test_info.py`) the subtraction errs
+# low, never high, so the corrected values are conservative. {numref}`fig-01-decomposition` puts all the
+# terms side by side.
+
+# %%
+spread = pd.concat([t.assign(beta=b) for b, t in by_n.items()])
+plots.glue_figure("fig-01-decomposition", plots.decomposition_vs_beta(table, spread));
+
+# %% [markdown]
+# ```{glue:figure} fig-01-decomposition
+# :name: fig-01-decomposition
+#
+# The decomposition against β, at N = {glue:text}`n_codes` held-out codes; error bars run from the smallest
+# to the largest value over N = {glue:text}`tc_sizes_text`. Left: the analytic average KL and $I(z;x)$,
+# with its ceiling $\log N$. Right, on its own scale: the raw total correlation, the total correlation minus
+# its permutation null, and the dimension-wise KL the slide drops.
+# ```
+#
+# ## The information the code keeps
+#
+# As β rises the code keeps less information about the image: $I(z;x)$ falls from {glue:text}`mi_first:.2f`
+# nats at β = {glue:text}`beta_first` to {glue:text}`mi_last:.2f` nats at β = {glue:text}`beta_last`, at every
+# step of the grid (largest step {glue:text}`mi_step_max:.2f` nats). This is close to what the objective
+# asks for, but it can fail: the control is the same statistic on **untrained encoders** of the same
+# architecture, one per β position (initialised from seeds {glue:text}`untrained_seeds`), on the same images
+# and N. Their $I(z;x)$ does not follow the β grid: largest step {glue:text}`mi_step_untrained:.2f` nats.
+
+# %%
+untrained = []
+for k, beta in enumerate(cfg.betas):
+    seed_everything(1000 * cfg.seed + 101 + k)  # init seeds outside the confirmation seeds 1-5
+    model = VAE(VAEConfig(arch=cfg.arch, resolution=cfg.resolution)).to(cfg.device)
+    mu_u, logvar_u = model.posterior(eval_images.to(cfg.device))
+    est = kl_decomposition(mu_u.cpu(), logvar_u.cpu(), "exact", generator=torch.Generator().manual_seed(cfg.seed))
+    untrained.append({"beta": beta, "mi_untrained": est["mi"], "kl_untrained": est["kl"]})
+untrained = pd.DataFrame(untrained)
+untrained_seeds = [1000 * cfg.seed + 101 + k for k in range(len(cfg.betas))]
+
+# Control of the dropped-term claim: the same codes, every posterior mean shifted by one prior std.
+SHIFT = 1.0
+shifted = []
+for beta in cfg.betas:
+    mu, logvar = codes[beta]
+    est = kl_decomposition(mu + SHIFT, logvar, "exact", generator=torch.Generator().manual_seed(cfg.seed))
+    shifted.append({"beta": beta, "dimwise_pct_shifted": 100 * est["dimwise_kl"] / est["kl"]})
+controls = untrained.merge(pd.DataFrame(shifted), on="beta")
+controls.round(3)
+
+# %% [markdown]
+# The price of the bottleneck is reconstruction: the rate-distortion view of the same models
+# ({numref}`fig-01-rate-distortion`).
+
+# %%
+plots.glue_figure("fig-01-rate-distortion", plots.rate_distortion(table));
+
+# %% [markdown]
+# ```{glue:figure} fig-01-rate-distortion
+# :name: fig-01-rate-distortion
+#
+# Rate against distortion, one point per β: the analytic $\mathbb{E}_x\mathrm{KL}$ (rate) and
+# $-\log p(x \mid z = \mu)$ summed over pixels, decoding the posterior mean of each held-out image.
+# ```
+#
 # ## Three estimators on the same codes
 #
 # The exact estimator costs $O(N^2 L)$. Chen et al. {cite}`chen2018isolating` estimate the aggregate
@@ -164,7 +276,7 @@ plt.show()
 beta_mid = cfg.betas[len(cfg.betas) // 2]
 gen = lambda: torch.Generator().manual_seed(cfg.seed)  # noqa: E731  (the same z samples for every method)
 estimates = {
-    "exact": kl_decomposition(*codes[beta_mid], "exact", generator=gen()),
+    "exact": table.set_index("beta").loc[beta_mid].to_dict(),  # computed above with the same samples
     "mws": kl_decomposition(*codes[beta_mid], "mws", batch_size=cfg.est_batch, generator=gen()),
     "mws (as published)": kl_decomposition(*codes[beta_mid], "mws", batch_size=cfg.est_batch,
                                            published_normaliser=True, generator=gen()),
@@ -188,33 +300,51 @@ estimators.round(3)
 # models are trained for {glue:text}`steps` steps instead of hundreds of thousands, so every KL is smaller;
 # and our $I(z;x)$ is measured over N = {glue:text}`n_codes` held-out images, so it can never exceed
 # $\log N$ = {glue:text}`log_n:.2f` nats, whereas theirs is bounded by $\log 737{,}280 \approx 13.5$ nats.
+# At N = 737,280 the TC estimator's bias is far smaller than at our N, which is why the correction above
+# matters here more than there.
 
-# %%
+# %% tags=["hide-input"]
 first, last = table.iloc[0], table.iloc[-1]
+mi_step_max = float(table["mi"].diff().max())
+mi_step_untrained = float(controls["mi_untrained"].diff().max())
+tc_fall = float(last.tc_corrected - first.tc_corrected)
+tc_fall_null = float(last.tc_corrected_null - first.tc_corrected_null)
 glue_values({
     "n_codes": cfg.n_codes, "steps": cfg.steps, "est_batch": cfg.est_batch, "log_n": float(table["log_n"].iloc[0]),
+    "resolution": cfg.resolution, "beta_norm_4": 4 * 10 / cfg.resolution**2, "beta_norm_4_64": 4 * 10 / 64**2,
+    "tc_sizes_text": ", ".join(f"{n:,}" for n in cfg.tc_sizes),
     "beta_first": f"{first.beta:g}", "beta_last": f"{last.beta:g}", "beta_mid": f"{beta_mid:g}",
     "mi_first": first.mi, "mi_last": last.mi, "tc_first": first.tc, "tc_last": last.tc,
+    "tcc_first": first.tc_corrected, "tcc_last": last.tc_corrected, "sum_err_max": table["sum_err_pct"].max(),
     "dimwise_pct_min": table["dimwise_pct"].min(), "dimwise_pct_max": table["dimwise_pct"].max(),
+    "dimwise_shift_max": controls["dimwise_pct_shifted"].max(), "mi_step_max": mi_step_max,
+    "mi_step_untrained": mi_step_untrained, "untrained_seeds": ", ".join(map(str, untrained_seeds)),
 })
 
 # %% [markdown]
 # ## Claim check
+#
+# Each asserted claim is one number against a threshold fixed before the book run, with a control where the
+# lecture predicts it fails; it counts only when it holds and its control does not. The dim-wise threshold
+# (2 %) is issue 14's; the TC threshold (a fall of at least 0.1 nats) was fixed before the book run at about
+# three times the largest corrected null seen in the unit tests (0.03 nats at N = 2,000).
 
-# %%
-claims = Claims(chapter="01", scale=cfg.scale)
-claims.add("1", "I + TC + dim-wise KL equals the analytic E_x KL within 2 % for every beta",
-           f"max error {table['sum_err_pct'].max():.2f} %", "<= 2 %", table["sum_err_pct"].max() <= 2.0)
-mi_steps = table["mi"].diff().dropna()
-claims.add("2", "I(z;x) falls monotonically as beta rises",
-           "I = " + ", ".join(f"{v:.2f}" for v in table["mi"]), "each step < 0", bool((mi_steps < 0).all()))
-claims.add("3", "TC(z) at the largest beta is lower than at the smallest",
-           f"{last.tc:.3f} vs {first.tc:.3f} nats", "TC(last) < TC(first)", last.tc < first.tc)
-claims.add("4", "the dropped term sum_j KL(q(z_j)||p(z_j)) is measured, as % of E_x KL",
-           ", ".join(f"beta={b:g}: {p:.1f} %" for b, p in zip(table["beta"], table["dimwise_pct"])),
-           "measured", bool(table["dimwise_pct"].notna().all()))
+# %% tags=["hide-input"]
+claims = Claims(chapter="01", scale=cfg.scale, seed=cfg.seed)
+claims.add("dimwise", slide="2", claim="the dropped term sum_j KL(q(z_j)||p(z_j)) is at most 2 % of E_x KL "
+           "for every beta", value=table["dimwise_pct"].max(), op="<=", threshold=2.0, unit="% of E_x KL (max over beta)",
+           control="the same codes with every posterior mean shifted by one prior standard deviation",
+           control_value=controls["dimwise_pct_shifted"].max(), chosen_on="threshold 2 % from issue 14")
+claims.add("tc", slide="2", claim="bias-corrected TC falls from the smallest to the largest beta",
+           value=tc_fall, op="<", threshold=-0.1, unit="nats (corrected TC, largest minus smallest beta)",
+           control="the same statistic on the codes with each latent permuted across images (true TC 0)",
+           control_value=tc_fall_null, chosen_on="threshold -0.1 nats fixed before the book run")
+claims.add("mi", slide="2", claim="I(z;x) falls at every step of the beta grid",
+           value=mi_step_max, op="<", threshold=0.0, unit="nats (largest step of I between neighbouring betas)",
+           control="untrained encoders of the same architecture, one per beta, same images and N",
+           control_value=mi_step_untrained, chosen_on="threshold 0 (every step negative)")
 claims.record()
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 claims.check()

@@ -78,3 +78,20 @@ def test_render_all_packed_shape():
     idx = torch.tensor([0, 12345, 737_279])
     unpacked = np.unpackbits(packed[idx.numpy()], axis=1).reshape(3, 1, 32, 32)
     np.testing.assert_array_equal(unpacked, ds.images(idx).numpy())
+
+
+def test_split_holds_out_distinct_indices_never_in_the_training_stream(ds):
+    train, held = ds.split(5000, seed=3)
+    assert len(held) == 5000 and len(torch.unique(held)) == 5000
+    assert len(train) + len(held) == len(ds)
+    assert not np.isin(held.numpy(), train.numpy()).any()
+    again_train, again_held = ds.split(5000, seed=3)
+    assert torch.equal(held, again_held) and torch.equal(train, again_train)
+    stream = ds.sample_indices(20000, torch.Generator().manual_seed(0), pool=train)
+    assert not np.isin(stream.numpy(), held.numpy()).any()
+    # the held-out set is a uniform draw: every factor's classes are all represented
+    c = ds.classes(held)
+    for k, size in enumerate(ds.factor_sizes):
+        assert len(torch.unique(c[:, k])) == size
+    with pytest.raises(ValueError, match="n_held_out"):
+        ds.split(0)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from ibcore.data import NoisyDigits
-from ibcore.info.rate import deterministic_rate_bits, gaussian_rate_bits
+from ibcore.info.rate import deterministic_rate_bits, gaussian_rate_bits, label_entropy_bits
 
 
 def test_deterministic_rate_is_the_entropy_of_the_codes():
@@ -14,6 +14,28 @@ def test_deterministic_rate_is_the_entropy_of_the_codes():
     assert deterministic_rate_bits(torch.zeros(50, 10)) == pytest.approx(0.0)  # the "unknown" code
     labels = torch.tensor([0, 0, 1, 2])
     assert deterministic_rate_bits(torch.nn.functional.one_hot(labels, 3)) == pytest.approx(1.5)  # H(y)
+
+
+def test_constant_code_has_rate_plus_zero():
+    rate = deterministic_rate_bits(torch.zeros(7, 3))
+    assert rate == 0.0 and math.copysign(1.0, rate) == 1.0  # prints 0.000, not -0.000
+
+
+def test_label_entropy_against_hand_computation():
+    assert label_entropy_bits(torch.tensor([0, 0, 1, 2])) == pytest.approx(1.5)
+    # odd length, a class absent: the denominator is the labels' own count (3), not a split size
+    h = -(2 / 3) * math.log2(2 / 3) - (1 / 3) * math.log2(1 / 3)
+    assert label_entropy_bits(torch.tensor([4, 4, 7])) == pytest.approx(h)
+    assert label_entropy_bits(torch.arange(10).repeat(3)) == pytest.approx(math.log2(10))
+    assert label_entropy_bits(torch.full((5,), 3)) == 0.0
+    with pytest.raises(ValueError):
+        label_entropy_bits(torch.tensor([], dtype=torch.long))
+
+
+def test_label_lookup_rate_is_the_label_entropy():
+    """The lookup's training rate is H(y): its Lagrangian is the bound beta H(y) when its H(y|z) is 0."""
+    y = torch.randint(0, 10, (399,), generator=torch.Generator().manual_seed(0))
+    assert deterministic_rate_bits(torch.nn.functional.one_hot(y, 10)) == pytest.approx(label_entropy_bits(y))
 
 
 def test_gaussian_rate_limits():

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from ibcore.metrics import dci, discretize, dominant_latents, emergence_steps, mig, mutual_information_matrix
+from ibcore.metrics import (dci, discretize, dominant_latents, emergence_steps, mig, mutual_information_matrix,
+                            perfect_code_mig)
 
 SIZES = (3, 6, 10, 20)
 
@@ -97,3 +98,40 @@ def test_kl_columns_are_in_numeric_latent_order():
 
     h = pd.DataFrame({"step": [1], "kl_per_dim_10": [0.0], "kl_per_dim_2": [0.0], "rec": [1.0]})
     assert kl_columns(h) == {2: "kl_per_dim_2", 10: "kl_per_dim_10"}
+
+
+def test_perfect_dsprites_code_scores_0896_not_1_with_20_bins():
+    # factors with more values than bins (orientation 40, positions 32) share bins: the ceiling is < 1
+    sizes = (3, 6, 40, 32, 32)
+    assert perfect_code_mig(sizes) == pytest.approx(0.9024, abs=1e-4)  # (1 + 1 + 0.812 + 0.85 + 0.85) / 5
+    assert perfect_code_mig((3, 6, 10, 20)) == pytest.approx(1.0)
+    # mig() on 10,000 sampled codes equal to the factors: 0.896 (the runner-up latents' plug-in MI is
+    # biased up by a few hundredths of a nat at this N), issue 14's number
+    v = factors(n=10000, sizes=sizes, seed=3)
+    score, gaps = mig(v.astype(float), v, per_factor=True)
+    assert score == pytest.approx(0.896, abs=0.003)
+    assert gaps[2] < 0.82 and gaps[0] > 0.98  # orientation capped, shape not
+
+
+@pytest.mark.parametrize("model", ["forest", "gbt"])
+def test_dci_both_models_perfect_and_random_codes(model):
+    v_train, v_test = factors(600, sizes=(3, 4, 5), seed=0), factors(300, sizes=(3, 4, 5), seed=1)
+    perfect = dci(v_train.astype(float), v_train, v_test.astype(float), v_test, model=model)
+    assert perfect["disentanglement"] > 0.9 and perfect["completeness"] > 0.9
+    assert perfect["informativeness"] > 0.99
+    rng = np.random.default_rng(2)
+    random = dci(rng.normal(size=(600, 3)), v_train, rng.normal(size=(300, 3)), v_test, model=model)
+    assert random["disentanglement"] < 0.2 and random["informativeness"] < 0.5
+    with pytest.raises(ValueError, match="model"):
+        dci(v_train.astype(float), v_train, v_test.astype(float), v_test, model="svm")
+
+
+def test_switch_on_spacing_and_order():
+    from ibcore.metrics import onset_kl_rank_correlation, switch_on_spacing
+
+    assert switch_on_spacing([1000, 4000, 2500], 6000) == pytest.approx(0.25)  # (4000 - 1000) / 2 / 6000
+    assert switch_on_spacing([500, float("inf"), 600], 1000) == pytest.approx(0.1)  # never-on latents left out
+    assert np.isnan(switch_on_spacing([300], 1000))
+    assert onset_kl_rank_correlation([100, 200, 300], [3.0, 2.0, 1.0]) == pytest.approx(-1.0)
+    assert onset_kl_rank_correlation([100, 200, 300], [1.0, 2.0, 3.0]) == pytest.approx(1.0)
+    assert np.isnan(onset_kl_rank_correlation([100], [1.0]))

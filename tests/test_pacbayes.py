@@ -121,3 +121,26 @@ def test_prior_at_init_has_zero_kl_when_the_posterior_is_the_prior():
     other = BayesMLP((6, 5, 3))
     model.set_prior_to_means(other)
     torch.testing.assert_close(model.layers[1].weight_prior, other.layers[1].weight_mu)
+
+
+def test_union_bound_over_recipes_adds_log_configs():
+    a = certificate(0.08, 50_000, 30.0, 500, delta=0.025, delta_mc=0.01, grid_size=1024, configs=20)
+    b = certificate(0.08, 50_000, 30.0, 500, delta=0.025 / 20, delta_mc=0.01, grid_size=1024)
+    assert a["bound"] == pytest.approx(b["bound"]) and a["configs"] == 20
+    assert a["complexity"] * 500 == pytest.approx(
+        certificate(0.08, 50_000, 30.0, 500, grid_size=1024)["complexity"] * 500 + math.log(20))
+    with pytest.raises(ValueError):
+        certificate(0.08, 100, 1.0, 10, configs=0)
+
+
+def test_test_set_bound_closed_form_and_coverage():
+    from ibcore.info.pacbayes import test_set_bound
+    assert test_set_bound(0.0, 100, 0.05) == pytest.approx(1 - 0.05 ** (1 / 100), abs=1e-9)  # 1 - exp(-ln(1/d)/n)
+    rng = np.random.default_rng(0)
+    p, n, delta, trials = 0.1, 300, 0.1, 2000
+    misses = sum(test_set_bound(rng.binomial(n, p) / n, n, delta) < p for _ in range(trials))
+    assert misses / trials <= delta  # one-sided Chernoff: the bound falls below the true error at most delta
+    # a PAC-Bayes certificate with KL = 0 and exact errors is looser by ln(2 sqrt(n)) nats
+    assert test_set_bound(0.07, 500, 0.035) < certificate(0.07, 10**9, 0.0, 500, delta=0.035, delta_mc=1e-9)["bound"]
+    with pytest.raises(ValueError):
+        test_set_bound(0.1, 0, 0.05)

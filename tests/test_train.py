@@ -48,3 +48,19 @@ def test_iterable_batches_are_cycled():
     assert len(h) == 7
     with pytest.raises(ValueError, match="steps"):
         fit(model, lambda m, x, s: {"loss": m(x).sum()}, data, 0)
+
+
+def test_reestimate_batchnorm_uses_the_data_without_noise():
+    from ibcore.models import ConvNet, ConvNetConfig
+    from ibcore.train import reestimate_batchnorm
+
+    torch.manual_seed(0)
+    net = ConvNet(ConvNetConfig(channels=(4, 8), dropout=0.5, canvas=32))
+    x = 3.0 + torch.rand(64, 1, 32, 32)
+    reestimate_batchnorm(net, x, batch_size=16)
+    assert not net.training
+    first = net.layers[0]
+    with torch.no_grad():
+        h = first.conv(x)  # what the first batch norm sees: its mean is the data's, not the initial 0
+    torch.testing.assert_close(first.norm.running_mean, h.mean((0, 2, 3)), rtol=1e-4, atol=1e-4)
+    assert first.norm.momentum == 0.1  # restored

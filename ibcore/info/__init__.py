@@ -7,10 +7,10 @@
 The names chapters import (``from ibcore.info import kl_decomposition``) are re-exported here.
 """
 
-from ibcore.info.decomposition import kl_decomposition
+from ibcore.info.decomposition import kl_decomposition, permute_latents, tc_against_n
 from ibcore.info.pacbayes import binary_kl_inverse, pac_bayes_bound
 from ibcore.info.probes import (PROBE_C, block_representations, linear_probe_bits, marginal_cross_entropy_bits,
                                 probe_blocks, probe_information)
 
-__all__ = ["kl_decomposition", "marginal_cross_entropy_bits", "probe_information", "linear_probe_bits",
+__all__ = ["kl_decomposition", "permute_latents", "tc_against_n", "marginal_cross_entropy_bits", "probe_information", "linear_probe_bits",
            "binary_kl_inverse", "pac_bayes_bound", "block_representations", "probe_blocks", "PROBE_C"]

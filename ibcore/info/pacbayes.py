@@ -11,8 +11,14 @@ The certificate follows Dziugaite & Roy 2017 and Pérez-Ortiz et al. 2021:
    estimated from m Monte-Carlo draws; with probability >= 1 - delta_mc,
    ``e_S(Q) <= kl^{-1}(e_hat, ln(2 / delta_mc) / m)``.
 
+4. a **union bound over the recipes** looked at: when C configurations (learning rates, epochs, initial
+   scales, ...) were scored by their bound on the same sample before one was kept, each gets delta / (K C).
+
 Together, with probability >= 1 - delta - delta_mc, the test error of Q is at most
-``kl^{-1}(kl^{-1}(e_hat, ln(2/delta_mc)/m), (KL + ln(2 sqrt(N) K / delta)) / N)``. Everything in nats.
+``kl^{-1}(kl^{-1}(e_hat, ln(2/delta_mc)/m), (KL + ln(2 sqrt(N) K C / delta)) / N)``. Everything in nats.
+
+:func:`test_set_bound` is the baseline a certificate should be read against: the one-sided bound of a
+classifier fixed before the sample (e.g. the prior's mean network), from its error on that sample.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import numpy as np
 import torch
 
 __all__ = ["binary_kl", "binary_kl_inverse", "pac_bayes_bound", "sample_convergence_bound", "prior_scale_grid",
-           "snap_to_grid", "certificate", "quad_bound_objective", "bounded_cross_entropy", "gibbs_errors"]
+           "snap_to_grid", "certificate", "test_set_bound", "quad_bound_objective", "bounded_cross_entropy",
+           "gibbs_errors"]
 
 
 def binary_kl(q: float, p: float) -> float:
@@ -93,7 +100,7 @@ def snap_to_grid(sigma: float, grid: np.ndarray) -> float:
 
 
 def certificate(error_hat: float, draws: int, kl_nats: float, n: int, delta: float = 0.025,
-                delta_mc: float = 0.01, grid_size: int = 1) -> dict[str, float]:
+                delta_mc: float = 0.01, grid_size: int = 1, configs: int = 1) -> dict[str, float]:
     """The test-error certificate of a Gibbs classifier and every ingredient of it.
 
     Parameters
@@ -106,18 +113,35 @@ def certificate(error_hat: float, draws: int, kl_nats: float, n: int, delta: flo
     delta, delta_mc : confidence of the PAC-Bayes and Monte-Carlo steps; the certificate holds with
         probability >= 1 - delta - delta_mc.
     grid_size : number of prior scales the prior was picked from (union bound: delta / grid_size each).
+    configs : number of training recipes whose bound on this sample was looked at before this one was
+        kept (union bound: a further factor 1 / configs on delta).
 
     Returns
     -------
     dict: ``error_hat``, ``error_upper`` (after the Monte-Carlo step), ``kl``, ``n``, ``delta``,
-    ``delta_mc``, ``grid_size``, ``complexity`` ((KL + ln(2 sqrt(n) K / delta)) / n) and ``bound``.
+    ``delta_mc``, ``grid_size``, ``configs``, ``complexity`` ((KL + ln(2 sqrt(n) K C / delta)) / n) and
+    ``bound``.
     Dziugaite & Roy 2017, section 4; used by chapter 6.
     """
+    if configs < 1:
+        raise ValueError(f"configs must be >= 1, got {configs}")
     upper = sample_convergence_bound(error_hat, draws, delta_mc)
-    complexity = (kl_nats + math.log(2 * math.sqrt(n) * grid_size / delta)) / n
+    complexity = (kl_nats + math.log(2 * math.sqrt(n) * grid_size * configs / delta)) / n
     return {"error_hat": error_hat, "error_upper": upper, "kl": kl_nats, "n": n, "delta": delta,
-            "delta_mc": delta_mc, "grid_size": grid_size, "complexity": complexity,
+            "delta_mc": delta_mc, "grid_size": grid_size, "configs": configs, "complexity": complexity,
             "bound": binary_kl_inverse(upper, complexity)}
+
+
+def test_set_bound(error: float, n: int, delta: float) -> float:
+    """One-sided test-set bound on the error of a classifier chosen before seeing ``n`` examples on which
+    it makes a fraction ``error`` of mistakes: with probability >= 1 - delta, its true error is at most
+    ``kl^{-1}(error, ln(1 / delta) / n)`` (Chernoff's bound on the binomial tail; Langford 2005, "Tutorial
+    on practical prediction theory", section 3). A PAC-Bayes bound with KL = 0 (posterior = prior) pays
+    ln(2 sqrt(n)) nats more. Chapter 6 reads its certificate against this bound for the prior's network.
+    """
+    if n < 1 or not 0 < delta < 1:
+        raise ValueError(f"need n >= 1 and 0 < delta < 1, got n={n}, delta={delta}")
+    return binary_kl_inverse(error, math.log(1 / delta) / n)
 
 
 def quad_bound_objective(loss: torch.Tensor, kl: torch.Tensor, n: int, delta: float = 0.025) -> torch.Tensor:

@@ -8,7 +8,11 @@ Over the empirical distribution of N images (each with probability 1/N), a code 
   the marginal is the exact mixture of the N posteriors, so only the outer expectation is Monte Carlo.
 
 Both are the same quantity, the mutual information under the images' empirical distribution, at most
-log2 N; the Gaussian one tends to the deterministic one as sigma -> 0.
+log2 N; the Gaussian one tends to the deterministic one as sigma -> 0. Measured on a split of n images
+it is that split's empirical MI, capped at log2 n: a held-out split of another size has another ceiling.
+
+:func:`label_entropy_bits` is the plug-in entropy H(y) of a label vector (the label lookup's training rate,
+and the floor beta H(y) of the training Lagrangian of any code that determines the label).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import math
 
 import torch
 
-__all__ = ["deterministic_rate_bits", "gaussian_rate_bits"]
+__all__ = ["deterministic_rate_bits", "gaussian_rate_bits", "label_entropy_bits"]
 
 
 def deterministic_rate_bits(codes: torch.Tensor) -> float:
@@ -26,7 +30,18 @@ def deterministic_rate_bits(codes: torch.Tensor) -> float:
     codes = codes.reshape(len(codes), -1)
     _, counts = torch.unique(codes, dim=0, return_counts=True)
     p = counts.double() / len(codes)
-    return float(-(p * p.log2()).sum())
+    return max(0.0, float(-(p * p.log2()).sum()))  # max: a constant code gives 0.0, not -0.0
+
+
+def label_entropy_bits(labels: torch.Tensor) -> float:
+    """Plug-in entropy H(y) in bits of integer ``labels`` (N,): the empirical class frequencies, each
+    count divided by N = ``len(labels)`` (the labels' own count). Chapter 5."""
+    labels = labels.reshape(-1)
+    if len(labels) == 0:
+        raise ValueError("labels is empty")
+    counts = torch.bincount(labels.long())
+    p = counts[counts > 0].double() / len(labels)
+    return max(0.0, float(-(p * p.log2()).sum()))
 
 
 @torch.no_grad()
