@@ -53,7 +53,19 @@ def glue_values(values: dict[str, Any]) -> None:
     for name, value in values.items():
         if hasattr(value, "item"):  # NumPy / torch scalars
             value = value.item()
+        if isinstance(value, str):  # a str's text/plain is its repr, with quotes; glue the bare text
+            value = _Text(value)
         glue(name, value, display=False)
+
+
+class _Text:
+    """Text whose ``repr`` is itself, so ``{glue:text}`` shows it without quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def compare(value: float | None, op: str, threshold: float) -> bool:
