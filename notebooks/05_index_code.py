@@ -327,7 +327,7 @@ plots.glue_figure("fig-05-lagrangian", fig)
 #
 # Section 2 needed images on which a code that generalises exists and held-out images to check it on; this
 # section needs many training images ($N$ is its knob, see below), so it uses the cluttered digits of
-# [chapter 3](03_architecture_invariance.ipynb), which can be rendered in any number. The same small conv net, optimiser (Adam at a constant learning rate) and stopping rule for every
+# chapter 3 (a draft this version), which can be rendered in any number. The same small conv net, optimiser (Adam at a constant learning rate) and stopping rule for every
 # run: train on {glue:text}`n_train` images whose labels are partly or entirely replaced by random ones
 # until it fits ≥ 99 % of its (noisy) training labels or runs out of epochs. Training accuracy is measured
 # at epoch ends, so the steps to 99 % have a resolution of one epoch ({glue:text}`steps_per_epoch` steps).
