@@ -123,6 +123,20 @@ def _fit_linear(x: torch.Tensor, y: torch.Tensor, pad: torch.Tensor, lam: torch.
     return w.detach(), b.detach()
 
 
+def _stack_targets(targets_fit: dict, targets_eval: dict):
+    """Targets of both splits as (N, J) int64 columns, each target's class count, and the (J, K) logit mask
+    that pads every target to the widest (``_PAD`` on the classes a target does not have).
+    Shared by :func:`linear_probe` and :func:`mlp_probe`."""
+    names = list(targets_fit)
+    yf = torch.stack([torch.as_tensor(targets_fit[k]).long() for k in names], 1)  # (N, J)
+    ye = torch.stack([torch.as_tensor(targets_eval[k]).long() for k in names], 1)
+    sizes = [int(max(yf[:, j].max(), ye[:, j].max())) + 1 for j in range(len(names))]
+    pad = torch.zeros(len(names), max(sizes))
+    for j, size in enumerate(sizes):
+        pad[j, size:] = _PAD
+    return names, yf, ye, sizes, pad
+
+
 def _standardise(z_fit: torch.Tensor, z_eval: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Standardise both splits with the fit split's mean and sd; float32, flattened to (N, D)."""
     z_fit, z_eval = torch.as_tensor(z_fit).double().flatten(1), torch.as_tensor(z_eval).double().flatten(1)
@@ -165,14 +179,8 @@ def linear_probe(z_fit, targets_fit: dict, z_eval, targets_eval: dict, c: float 
     Used by chapters 3-6.
     """
     xf, xe = _standardise(z_fit, z_eval)
-    names = list(targets_fit)
-    yf = torch.stack([torch.as_tensor(targets_fit[k]).long() for k in names], 1)  # (N, J)
-    ye = torch.stack([torch.as_tensor(targets_eval[k]).long() for k in names], 1)
-    sizes = [int(max(yf[:, j].max(), ye[:, j].max())) + 1 for j in range(len(names))]
-    n_t, width = len(names), max(sizes)
-    pad = torch.zeros(n_t, width)
-    for j, size in enumerate(sizes):
-        pad[j, size:] = _PAD
+    names, yf, ye, sizes, pad = _stack_targets(targets_fit, targets_eval)
+    n_t, width = pad.shape
     n, r = xf.shape
     # bias start: the log of the smoothed class frequencies (the constant predictor)
     prior = torch.stack([torch.cat([((torch.bincount(yf[:, j], minlength=s).float() + 1) / (n + s)).log(),
@@ -246,14 +254,8 @@ def mlp_probe(z_fit, targets_fit: dict, z_eval, targets_eval: dict, hidden: int 
     :func:`linear_probe` (``c`` is ``nan``). Used by chapters 3 and 4.
     """
     xf_all, xe = _standardise(z_fit, z_eval)
-    names = list(targets_fit)
-    yf_all = torch.stack([torch.as_tensor(targets_fit[k]).long() for k in names], 1)  # (N, J)
-    ye = torch.stack([torch.as_tensor(targets_eval[k]).long() for k in names], 1)
-    sizes = [int(max(yf_all[:, j].max(), ye[:, j].max())) + 1 for j in range(len(names))]
-    n_t, width = len(names), max(sizes)
-    pad = torch.zeros(n_t, width)
-    for j, size in enumerate(sizes):
-        pad[j, size:] = _PAD
+    names, yf_all, ye, sizes, pad = _stack_targets(targets_fit, targets_eval)
+    n_t, width = pad.shape
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(xf_all), generator=g)
     n_val = max(1, int(val_fraction * len(xf_all)))
