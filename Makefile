@@ -33,11 +33,11 @@ html: setup
 
 # Every test: unit tests, pairing and contract, nbval at book scale, papermill at smoke scale,
 # the book build with warnings as errors, and the browser test of the built site.
-# nbval re-executes the chapters with the thread count their stored outputs were made with (one thread this
-# version), so the same seed gives the same numbers and the same verdict tables; override with IBCORE_THREADS=2.
-TEST_THREADS ?= 1
+# nbval re-executes the chapters with the thread count their stored outputs were made with (two threads this
+# version), so the same seed gives the same numbers and the same verdict tables; override with IBCORE_THREADS=1 (e.g. beside another job).
+TEST_THREADS ?= 2
 test: setup browser
-	IBCORE_THREADS=$${IBCORE_THREADS:-$(TEST_THREADS)} $(BIN)/python -m pytest
+	IBCORE_THREADS=$${IBCORE_THREADS:-$(TEST_THREADS)} $(BIN)/python -m pytest --junitxml=_build/test-junit.xml
 
 # Every chapter: copy prose where only markdown changed, execute the others at book scale.
 sync: setup

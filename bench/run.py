@@ -43,10 +43,30 @@ def _in_child(code: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def chapter_times(from_notebooks: bool, tiny: bool) -> list[dict]:
+def chapter_times_from_junit(path: Path) -> list[dict]:
+    """Book-scale seconds of every chapter as the test command's nbval re-executed it (the sum of its cells'
+    times in the JUnit XML that ``make test`` writes to ``_build/test-junit.xml``): a measurement on the
+    machine that ran the tests, with the thread count of the test command."""
+    import xml.etree.ElementTree as ET
+
+    from ibcore.notebooks import toc_chapters
+
+    seconds: dict[str, float] = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        where = case.get("file") or case.get("classname", "")
+        match = next((c.name for c in toc_chapters() if c.name in where and "Cell" in case.get("name", "")), None)
+        if match:
+            seconds[match] = seconds.get(match, 0.0) + float(case.get("time", 0))
+    return [{"chapter": c.name, "scale": "book", "seconds": seconds.get(c.name), "peak_rss_mib": None,
+             "source": "nbval in the test command"} for c in toc_chapters()]
+
+
+def chapter_times(from_notebooks: bool, tiny: bool, junit: Path | None = None) -> list[dict]:
     """Wall-clock seconds (and peak RSS when re-executed) of every chapter."""
     from ibcore.notebooks import toc_chapters
 
+    if junit is not None:
+        return chapter_times_from_junit(junit)
     rows = []
     for chapter in toc_chapters():
         nb = chapter.with_suffix(".ipynb")
@@ -117,6 +137,60 @@ def training_step(tiny: bool) -> dict:
     return {"resolution": res, "batch": 64, "steps_per_trial": steps, "trials": rounds,
             "ibcore_ms": 1000 * statistics.median(a), "minimal_ms": 1000 * statistics.median(b),
             "speed_ratio": statistics.median(b) / statistics.median(a)}
+
+
+def levers(tiny: bool) -> list[dict]:
+    """Each CPU lever tried for the conv models' training step (issue 17): step time without and with it,
+    alternated A B A B, median; ``ratio`` = off / on (> 1: the lever speeds the step up), ``kept`` as in ibcore.
+
+    channels_last: conv weights and inputs in channels-last memory order (``ibcore.models.CHANNELS_LAST``).
+    """
+    import torch
+
+    from ibcore import models
+    from ibcore.losses import beta_vae_loss
+
+    steps, rounds = (2, 1) if tiny else (20, 5)
+    g = torch.Generator().manual_seed(0)
+    x_vae = (torch.rand(64, 1, 32, 32, generator=g) > 0.8).float()
+    x_cls, y_cls = torch.rand(128, 1, 32, 32, generator=g), torch.randint(10, (128,), generator=g)
+
+    def vae_step(model, opt):
+        logits, mu, logvar, _ = model(x_vae)
+        return beta_vae_loss(logits, x_vae, mu, logvar, 4.0)["loss"]
+
+    def cls_step(model, opt):
+        return torch.nn.functional.cross_entropy(model(x_cls), y_cls)
+
+    cases = {"VAE (burgess, 32 px, batch 64)": (lambda: models.VAE(models.VAEConfig(resolution=32)), vae_step),
+             "ConvNet (16-32-32-64, 32 px, batch 128)":
+                 (lambda: models.ConvNet(models.ConvNetConfig(channels=(16, 32, 32, 64), canvas=32)), cls_step)}
+
+    def timed(build, loss, flag: bool) -> float:
+        models.CHANNELS_LAST = flag
+        try:
+            model = build()
+            opt = torch.optim.Adam(model.parameters(), 1e-3)
+            for i in range(steps + 2):
+                if i == 2:
+                    t = time.perf_counter()
+                opt.zero_grad(set_to_none=True)
+                loss(model, opt).backward()
+                opt.step()
+            return (time.perf_counter() - t) / steps
+        finally:
+            models.CHANNELS_LAST = True
+
+    rows = []
+    for name, (build, loss) in cases.items():
+        off, on = [], []
+        for _ in range(rounds):
+            off.append(timed(build, loss, False))
+            on.append(timed(build, loss, True))
+        rows.append({"lever": "channels_last", "model": name, "threads": torch.get_num_threads(),
+                     "off_ms": 1000 * statistics.median(off), "on_ms": 1000 * statistics.median(on),
+                     "ratio": statistics.median(off) / statistics.median(on), "kept": True})
+    return rows
 
 
 def evaluation(tiny: bool) -> dict:
@@ -210,12 +284,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from-notebooks", action="store_true", help="chapter times from stored notebooks")
     parser.add_argument("--tiny", action="store_true", help="tiny sizes: checks the code paths, times nothing useful")
+    parser.add_argument("--from-junit", type=Path, help="chapter times from the JUnit XML of `make test` "
+                        "(_build/test-junit.xml): nbval's book-scale re-execution")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--only", help="comma-separated sections to rerun (chapters, training_step, evaluation, "
-                        "data, sweep), keeping the others' last results")
+                        "levers, data, sweep), keeping the others' last results")
     args = parser.parse_args(argv)
     if args.only:
-        return run_sections(args.only.split(","), args.tiny, args.from_notebooks, args.out)
+        return run_sections(args.only.split(","), args.tiny, args.from_notebooks, args.out, args.from_junit)
     import torch
 
     torch.set_num_threads(int(os.environ.get("IBCORE_THREADS", 2)))
@@ -223,9 +299,10 @@ def main(argv=None) -> int:
         "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
                     "threads": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
         "tiny": args.tiny, "targets": TARGETS,
-        "chapters": chapter_times(args.from_notebooks, args.tiny),
+        "chapters": chapter_times(args.from_notebooks, args.tiny, args.from_junit),
         "training_step": training_step(args.tiny),
         "evaluation": evaluation(args.tiny),
+        "levers": levers(args.tiny),
         "data": data(args.tiny),
         "sweep": sweep_throughput(args.tiny),
         "papers": {"steps_per_model": 300_000, "batch": 64, "source": "Locatello et al. 2019"},
@@ -254,10 +331,10 @@ def main(argv=None) -> int:
     return 0
 
 
-def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Path) -> int:
+def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Path, junit: Path | None = None) -> int:
     """Rerun some sections of the benchmark and merge them into the stored results."""
-    funcs = {"chapters": lambda: chapter_times(from_notebooks, tiny), "training_step": lambda: training_step(tiny),
-             "evaluation": lambda: evaluation(tiny), "data": lambda: data(tiny), "sweep": lambda: sweep_throughput(tiny)}
+    funcs = {"chapters": lambda: chapter_times(from_notebooks, tiny, junit), "training_step": lambda: training_step(tiny),
+             "evaluation": lambda: evaluation(tiny), "levers": lambda: levers(tiny), "data": lambda: data(tiny), "sweep": lambda: sweep_throughput(tiny)}
     unknown = [s for s in sections if s not in funcs]
     if unknown:
         raise SystemExit(f"--only: unknown sections {unknown}; choose from {', '.join(funcs)}")

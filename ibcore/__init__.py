@@ -5,8 +5,12 @@ holds no model or loss of its own. Modules:
 
 - ``runtime``: seeding, thread count and device choice (every chapter).
 - ``params``: the named scales of each chapter and validation of papermill parameters.
-- ``data``: procedural dSprites (chapters 1-2), cluttered digits (3-5), noisy 8x8 digits and label noise (5-6).
-- ``models``: VAEs (1-2), conv classifiers and Information Dropout (3-5), VIB (5), Bayesian MLPs (6).
+- ``data``: procedural dSprites (chapters 1-2), cluttered digits (3-5), noisy 8x8 digits and label noise (5-6),
+  and (from ``scenes``) multi-object dSprites scenes (7).
+- ``models``: VAEs (1-2), conv classifiers and Information Dropout (3-5), VIB (5), Bayesian MLPs (6), and (from
+  ``slots``) the object model of chapter 7.
+- ``scenes``: multi-object dSprites scenes with masks and per-object factors, and fixed grid partitions (7).
+- ``slots``: Slot Attention with AIR's where/what latents and glimpse decoder (7).
 - ``losses``: loss terms in nats, returned as dicts of named tensors.
 - ``info``: information estimators: KL decomposition (1), probes (3-6), PAC-Bayes (6).
 - ``metrics``: disentanglement metrics, MIG and DCI (2).

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["DSprites", "NoisyDigits", "ClutteredDigits", "CLUTTER_NUISANCES", "label_noise"]
+__all__ = ["DSprites", "MultiSprites", "NoisyDigits", "ClutteredDigits", "CLUTTER_NUISANCES", "label_noise"]
+
+
+def __getattr__(name: str):
+    """``ibcore.data.MultiSprites`` lives in :mod:`ibcore.scenes` (chapter 7), which imports this module's
+    sprites; it is re-exported lazily so that either module can be imported first."""
+    if name == "MultiSprites":
+        from ibcore.scenes import MultiSprites
+
+        return MultiSprites
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _shape_masks(resolution: int) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Life-long learning of a VAE across domains by generative replay, after VASE (chapter 8).
 
 Achille et al. 2018 (VASE, "Life-Long Disentangled Representation Learning with Cross-Domain Latent
-Homologies") learn a sequence of domains with one β-VAE. Three of its mechanisms are used here:
+Homologies") learn a sequence of domains with one β-VAE. Three of its mechanisms, and how far this module
+follows them:
 
 1. **Latent usage.** A latent is *used* in a domain when its average KL to the prior on that domain's
    data exceeds a threshold (VASE's latent mask a^s); unused latents are spare capacity for new factors.
@@ -17,16 +18,26 @@ Homologies") learn a sequence of domains with one β-VAE. Three of its mechanism
    we take both as KL-type terms: the exact Gaussian KL between the two posteriors, and the
    cross-entropy of the new decoder against the old decoder's Bernoulli means, which differs from the
    KL by the old decoder's entropy, a constant for the new model). :func:`dream`, :func:`replay_loss`.
-3. **Domain inference.** VASE infers the environment s of each input from how typical its latent usage
-   and reconstruction are, and gives s to the decoder.
+3. **Domain inference.** VASE infers the environment s from how atypical a batch's latent usage and
+   reconstruction error are against what the model knows (a threshold, kappa in the paper), and gives s to
+   the decoder. Here the domain is read back from the codes afterwards: :func:`domain_readout` picks the
+   latent and the threshold on one half of the codes and scores them on the other half.
 
-**Simplifications (named as such in chapter 8).** (a) There is no environment variable s and no
-decoder input for it: the model is :class:`ibcore.models.VAE` unchanged, so the domain has to be carried
-by the latents themselves, like any other factor; it is *inferred* by the encoder, never given.
-:func:`domain_readout` reads it back from the codes. (b) Dreams are decoded from the latents the old
-model used (its latent mask), the unused latents set to 0, their prior mean, instead of VASE's
-environment-conditioned masking: a spare latent is then free to carry the new domain without contradicting
-the dreams. (c) Both replay terms have weight 1 and dreams are drawn fresh at every step.
+**Simplifications (named as such in chapter 8).**
+
+(a) *Objective.* The model is a fixed-beta beta-VAE (:func:`ibcore.losses.beta_vae_loss`), not VASE's
+    capacity-constrained objective gamma |KL - C| (Burgess et al. 2018), on which VASE's allocation of
+    spare capacity rests.
+(b) *No environment variable s and no latent mask during training.* The model is :class:`ibcore.models.VAE`
+    unchanged: there is no decoder input for s, and no mask a^s replaces unused latents by prior noise
+    while the model trains; the domain has to be carried by the latents themselves, like any other factor,
+    and is *inferred* by the encoder, never given. The mask appears only in dreams: they are decoded from
+    the latents the old model used, the unused ones set to 0, their prior mean, so that a spare latent is
+    free to carry the new domain without contradicting the dreams.
+(c) *Inference of s.* Nothing infers s per batch as VASE does; the domain is read per image from the codes
+    after training (:func:`domain_readout`), which says only whether one latent separates the domains.
+(d) Both replay terms have weight 1 and dreams are drawn fresh at every step: a replay step costs two
+    forward/backward passes (data and dreams) against one for naive fine-tuning.
 
 Units: nats per image (sums over latents and pixels, means over the batch), as :mod:`ibcore.losses`.
 """
@@ -34,6 +45,7 @@ Units: nats per image (sums over latents and pixels, means over the batch), as :
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -44,7 +56,7 @@ from ibcore.losses import gaussian_kl
 from ibcore.models import VAE
 
 __all__ = ["frozen_copy", "latent_usage", "dream", "gaussian_kl_between", "replay_loss", "reconstruction_error",
-           "kl_per_latent", "domain_readout", "translate"]
+           "kl_per_latent", "DomainReadout", "half_split", "domain_readout", "translate"]
 
 
 def frozen_copy(model: nn.Module) -> nn.Module:
@@ -136,32 +148,80 @@ def reconstruction_error(model: VAE, x: torch.Tensor, batch_size: int = 1024) ->
     return total / len(x)
 
 
-def domain_readout(codes: np.ndarray, domains: np.ndarray) -> tuple[int, float, float, float]:
-    """Which latent carries the domain, and how well one threshold on it infers the domain.
+def half_split(groups: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A random half of the groups: (N,) group labels -> (N,) bool, True on the rows of the fit half.
 
-    The domain latent is the one whose two domain means are furthest apart in units of its pooled
-    within-domain standard deviation (a signal-to-noise ratio d'); the domain is then inferred by
-    thresholding that latent halfway between the two means.
+    Every row of a group falls on the same side (chapter 8 keeps the A and the B rendering of one scene
+    together); the fit half holds ``n_groups // 2`` groups, drawn with ``numpy.random.default_rng(seed)``.
+    """
+    groups = np.asarray(groups)
+    uniq = np.unique(groups)
+    if len(uniq) < 2:
+        raise ValueError("half_split needs at least two groups")
+    fit_groups = np.random.default_rng(seed).permutation(uniq)[:len(uniq) // 2]
+    return np.isin(groups, fit_groups)
+
+
+@dataclass(frozen=True)
+class DomainReadout:
+    """The result of :func:`domain_readout`.
+
+    ``latent``: the domain latent, chosen on the fit half; ``threshold``: halfway between its two domain
+    means on the fit half; ``accuracy``: the share of the *score* half whose domain the threshold infers;
+    ``fit_accuracy``: the same on the fit half (optimistic); ``mean_0``, ``mean_1``: the latent's mean on
+    domain 0 and on domain 1 (fit half). Chapter 8.
+    """
+
+    latent: int
+    threshold: float
+    accuracy: float
+    fit_accuracy: float
+    mean_0: float
+    mean_1: float
+
+
+def _threshold_accuracy(z: np.ndarray, domains: np.ndarray, threshold: float, above_is_1: bool) -> float:
+    """Share of ``domains`` inferred by ``z > threshold`` (domain 1 above the threshold when ``above_is_1``)."""
+    return float((((z > threshold) == above_is_1).astype(int) == domains).mean())
+
+
+def domain_readout(codes: np.ndarray, domains: np.ndarray, groups: np.ndarray | None = None,
+                   seed: int = 0) -> DomainReadout:
+    """Which latent carries the domain, and how well one threshold on it infers the domain of new codes.
+
+    The rows are split in two halves (:func:`half_split` over ``groups``; by default each row is its own
+    group). On the fit half, the domain latent is the one whose two domain means are furthest apart in
+    units of its pooled within-domain standard deviation (a signal-to-noise ratio d'), and the threshold
+    lies halfway between its two means. The accuracy is that of this threshold on the other half: neither
+    the latent nor the threshold is chosen on the codes that score them.
 
     Parameters
     ----------
     codes : (N, L) posterior means of images of both domains.
-    domains : (N,) int, 0 or 1 (both present).
+    domains : (N,) int, 0 or 1 (both present in each half).
+    groups : (N,) labels kept on one side of the split (e.g. the scene of each row), or None.
+    seed : seed of the split.
 
     Returns
     -------
-    (latent j, accuracy of the threshold on these codes, mean of z_j on domain 0, on domain 1). Chapter 8.
+    :class:`DomainReadout`. Chapter 8.
     """
     codes, domains = np.asarray(codes, dtype=np.float64), np.asarray(domains)
     if set(np.unique(domains).tolist()) != {0, 1}:
         raise ValueError("domains must contain both 0 and 1")
-    a, b = codes[domains == 0], codes[domains == 1]
+    fit = half_split(np.arange(len(codes)) if groups is None else groups, seed)
+    for half in (fit, ~fit):
+        if set(np.unique(domains[half]).tolist()) != {0, 1}:
+            raise ValueError("both domains must be present in each half of the split")
+    a, b = codes[fit & (domains == 0)], codes[fit & (domains == 1)]
     pooled = np.sqrt(0.5 * (a.var(0) + b.var(0))) + 1e-8
     separation = np.abs(a.mean(0) - b.mean(0)) / pooled  # (L,)
     j = int(separation.argmax())
     m0, m1 = float(a[:, j].mean()), float(b[:, j].mean())
-    pred = (codes[:, j] > 0.5 * (m0 + m1)) == (m1 > m0)
-    return j, float((pred.astype(int) == domains).mean()), m0, m1
+    threshold = 0.5 * (m0 + m1)
+    acc = _threshold_accuracy(codes[~fit, j], domains[~fit], threshold, m1 > m0)
+    fit_acc = _threshold_accuracy(codes[fit, j], domains[fit], threshold, m1 > m0)
+    return DomainReadout(j, threshold, acc, fit_acc, m0, m1)
 
 
 @torch.no_grad()

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ["gaussian_kl", "beta_vae_loss", "weight_ib_loss", "vib_loss", "information_dropout_loss",
-           "capacity_loss", "linear_ramp", "geometric_ramp"]
+           "capacity_loss", "linear_ramp", "geometric_ramp", "slot_vae_loss"]
 
 
 def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -133,3 +133,51 @@ def geometric_ramp(step: int, start: float, end: float, steps: int) -> float:
     if start <= 0 or end <= 0:
         raise ValueError(f"geometric_ramp needs positive ends, got start={start}, end={end}")
     return math.exp(linear_ramp(step, math.log(start), math.log(end), steps))
+
+
+def slot_vae_loss(out: dict[str, torch.Tensor], x: torch.Tensor, beta: float | torch.Tensor = 1.0,
+                  presence_prior: float = 0.1) -> dict[str, torch.Tensor]:
+    """The negative ELBO of an object model with one Gaussian latent per slot, in nats per image:
+
+        L = -log p(x | z_1..z_K) + beta * KL,
+        KL = sum_k [ rho_k KL(q(z_k | x) || N(0, I)) + KL(Bern(rho_k) || Bern(presence_prior)) ],
+
+    the beta-VAE objective (Higgins et al. 2017, eq. 4) with the latent split into K slots, each present with
+    probability rho_k = q(z_pres,k = 1 | x). This is AIR's KL (Eslami et al. 2016, eq. 3 and section 3) for a
+    fixed number K of independent presence variables: a slot that is absent generates nothing, so its z_k is
+    charged only when present. Without ``out["presence"]`` every slot is present (rho_k = 1, no Bernoulli
+    term). p(x | z) is Bernoulli per pixel with the mixture mean ``out["mean"]`` (grey levels as soft targets,
+    as :func:`beta_vae_loss` does for the single-vector control), summed over pixels, batch mean.
+
+    Parameters
+    ----------
+    out : the dict of :class:`ibcore.slots.SlotAE`'s forward: ``mean`` (B, 1, H, W), ``mu``, ``logvar``
+        (B, K, L), optionally ``presence`` (B, K).
+    x : (B, 1, H, W) images in [0, 1].
+    presence_prior : p(z_pres = 1) of each slot; small values make every present slot cost
+        log(1 / presence_prior) nats, so a spare slot pays to duplicate an object (AIR's prior on the count).
+
+    Returns
+    -------
+    dict: ``loss``, ``rec``, ``kl`` (the KL above, batch mean), its parts ``kl_where`` and ``kl_what`` (the
+    first two latents of each slot and the rest, weighted by presence) and ``kl_pres``, and ``kl_per_slot``
+    (K,), each slot's KL sorted from largest to smallest per image, then averaged (slots have no fixed
+    order). Used by chapter 7.
+    """
+    if not 0.0 < presence_prior < 1.0:
+        raise ValueError(f"presence_prior must lie in (0, 1), got {presence_prior}")
+    p = out["mean"].clamp(1e-6, 1 - 1e-6)
+    rec = F.binary_cross_entropy(p, x, reduction="sum") / x.shape[0]
+    kl = gaussian_kl(out["mu"], out["logvar"])  # (B, K, L)
+    rho = out.get("presence")
+    if rho is None:
+        rho, kl_pres = torch.ones(kl.shape[:2], dtype=kl.dtype, device=kl.device), torch.zeros(kl.shape[:2], device=kl.device)
+    else:
+        r = rho.clamp(1e-6, 1 - 1e-6)
+        kl_pres = r * torch.log(r / presence_prior) + (1 - r) * torch.log((1 - r) / (1 - presence_prior))  # (B, K)
+    kl = kl * rho[..., None]
+    per_slot = kl.sum(-1) + kl_pres  # (B, K)
+    total = per_slot.sum(1).mean()
+    return {"loss": rec + beta * total, "rec": rec, "kl": total, "kl_where": kl[..., :2].sum((1, 2)).mean(),
+            "kl_what": kl[..., 2:].sum((1, 2)).mean(), "kl_pres": kl_pres.sum(1).mean(),
+            "kl_per_slot": per_slot.sort(1, descending=True).values.mean(0)}

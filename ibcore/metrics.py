@@ -17,6 +17,11 @@
   defaults); ``model="forest"`` (the default) a random forest, about 10x faster on a CPU. The two give
   different numbers on mixed codes (the forest's disentanglement was 0.07-0.13 lower in issue 14's
   reruns), so compare DCI scores only between codes scored with the same model.
+- Object-centric metrics (chapter 7): :func:`adjusted_rand_index` (batched, equal to scikit-learn's
+  ``adjusted_rand_score`` scene by scene), :func:`fg_ari` (the foreground ARI of Greff et al. 2019 and
+  Locatello et al. 2020: the ARI over the pixels that belong to an object in the ground truth),
+  :func:`match_objects` (slots to objects by mask IoU), :func:`active_slots` (counting) and
+  :func:`ridge_r2` (held-out R^2 of a linear read-out, its ridge strength chosen on the fit split).
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+import torch
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
 from sklearn.metrics import mutual_info_score
 
 __all__ = ["discretize", "mutual_information_matrix", "mig", "perfect_code_mig", "dci", "dominant_latents", "emergence_steps", "kl_columns",
-           "switch_on_spacing", "onset_kl_rank_correlation"]
+           "switch_on_spacing", "onset_kl_rank_correlation", "adjusted_rand_index", "fg_ari", "match_objects",
+           "active_slots", "ridge_r2"]
 
 
 def discretize(codes: np.ndarray, n_bins: int = 20) -> np.ndarray:
@@ -200,3 +207,110 @@ def onset_kl_rank_correlation(onsets: Sequence[float], final_kl: Sequence[float]
     if keep.sum() < 2 or np.ptp(o[keep]) == 0 or np.ptp(k[keep]) == 0:
         return float("nan")
     return float(spearmanr(o[keep], k[keep]).statistic)
+
+
+def adjusted_rand_index(true: torch.Tensor, pred: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Adjusted Rand index (Hubert & Arabie 1985) of two labelings, scene by scene: (B,) float64.
+
+    ``true`` and ``pred`` are (B, P) non-negative integer labels (any trailing shape is flattened); ``mask``
+    (B, P) bool keeps only some pixels (:func:`fg_ari` keeps the foreground). With n_ij the contingency table,
+    a_i and b_j its margins, n the pixels kept and C(m) = m (m - 1) / 2,
+
+        ARI = (sum_ij C(n_ij) - E) / ((sum_i C(a_i) + sum_j C(b_j)) / 2 - E),  E = sum_i C(a_i) sum_j C(b_j) / C(n).
+
+    Where the denominator vanishes (both labelings one cluster, or both all singletons, or n < 2) it is 1,
+    as scikit-learn's ``adjusted_rand_score`` returns. Used by chapter 7.
+    """
+    t, p = true.flatten(1).long(), pred.flatten(1).long()
+    if t.shape != p.shape:
+        raise ValueError(f"true and pred must have the same shape, got {tuple(true.shape)} and {tuple(pred.shape)}")
+    if (t < 0).any() or (p < 0).any():
+        raise ValueError("labels must be non-negative integers")
+    w = torch.ones_like(t, dtype=torch.float64) if mask is None else mask.flatten(1).to(torch.float64)
+    n_t, n_p = int(t.max()) + 1, int(p.max()) + 1
+    table = torch.zeros(t.shape[0], n_t * n_p, dtype=torch.float64).scatter_add_(1, t * n_p + p, w)
+    table = table.view(-1, n_t, n_p)  # (B, T, P) contingency
+
+    def comb2(m: torch.Tensor) -> torch.Tensor:
+        return m * (m - 1) / 2
+
+    index = comb2(table).sum((1, 2))
+    sum_a, sum_b = comb2(table.sum(2)).sum(1), comb2(table.sum(1)).sum(1)
+    pairs = comb2(table.sum((1, 2)))
+    expected = torch.where(pairs > 0, sum_a * sum_b / pairs.clamp_min(1), 0.0)
+    denom = 0.5 * (sum_a + sum_b) - expected
+    ok = (denom.abs() > 1e-12) & (pairs > 0)
+    return torch.where(ok, (index - expected) / torch.where(ok, denom, 1.0), 1.0)
+
+
+def fg_ari(true_labels: torch.Tensor, pred_labels: torch.Tensor) -> torch.Tensor:
+    """Foreground ARI (Greff et al. 2019, section 4.1; Locatello et al. 2020): the ARI over the pixels that
+    belong to an object in the ground truth, per scene: (B,) float64.
+
+    ``true_labels`` (B, H, W) has 0 for background and 1.. for objects (``Scenes.labels()``);
+    ``pred_labels`` (B, H, W) any non-negative segment ids (a model's argmax over its masks, or a fixed
+    partition broadcast to the batch). The background is ignored, so a segmentation is not penalised for
+    what it does there: a fixed grid can score well (chapter 7's control). Used by chapter 7.
+    """
+    pred_labels = pred_labels.expand_as(true_labels)
+    return adjusted_rand_index(true_labels, pred_labels, mask=true_labels > 0)
+
+
+def match_objects(pred_labels: torch.Tensor, true_masks: torch.Tensor, segments: int) -> torch.Tensor:
+    """Match each true object to one predicted segment by the Hungarian algorithm on mask IoU.
+
+    ``pred_labels`` (B, H, W) segment ids in 0..segments-1; an id of ``segments`` or more (e.g. a model's
+    background component, numbered last) belongs to no segment. ``true_masks`` (B, N, H, W) bool (empty rows
+    for absent objects). Returns (B, N) int64: the segment matched to each object, -1 for absent objects.
+    Each segment is matched at most once (needs ``segments >= N``). Used by chapter 7 (which slot is which
+    object).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    b, n = true_masks.shape[:2]
+    ids = pred_labels.flatten(1).long().clamp_max(segments)
+    onehot = torch.nn.functional.one_hot(ids, segments + 1)[..., :segments].bool()  # (B, HW, S)
+    tm = true_masks.flatten(2)  # (B, N, HW)
+    inter = torch.einsum("bnp,bps->bns", tm.double(), onehot.double())  # (B, N, S)
+    union = tm.sum(2, keepdim=True).double() + onehot.sum(1, keepdim=True).double() - inter
+    iou = (inter / union.clamp_min(1)).numpy()
+    present = tm.any(2).numpy()
+    out = torch.full((b, n), -1, dtype=torch.int64)
+    for i in range(b):
+        rows = np.flatnonzero(present[i])
+        if len(rows):
+            r, c = linear_sum_assignment(-iou[i, rows])
+            out[i, rows[r]] = torch.as_tensor(c, dtype=torch.int64)
+    return out
+
+
+def active_slots(masks: torch.Tensor, min_pixels: int = 4, background_last: bool = True) -> torch.Tensor:
+    """Count the slots a model uses in each scene: (B,) int64.
+
+    ``masks`` (B, S, H, W) are mixture weights over segments; a slot is *active* when it is the argmax at
+    ``min_pixels`` pixels or more. With ``background_last`` the last segment is the background and is not
+    counted. Used by chapter 7's counting claim.
+    """
+    owner = masks.argmax(1)  # (B, H, W)
+    s = masks.shape[1] - (1 if background_last else 0)
+    sizes = torch.nn.functional.one_hot(owner.flatten(1), masks.shape[1]).sum(1)[:, :s]  # (B, S)
+    return (sizes >= min_pixels).sum(1)
+
+
+def ridge_r2(x_fit: np.ndarray, y_fit: np.ndarray, x_eval: np.ndarray, y_eval: np.ndarray,
+             alphas: Sequence[float] = (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)) -> np.ndarray:
+    """Held-out R^2 of a linear read-out of each target column: (T,).
+
+    Features are standardised on the fit split; scikit-learn's ``RidgeCV`` chooses the ridge strength among
+    ``alphas`` by leave-one-out on the **fit split only**; R^2 = 1 - SSE / SST on the evaluation split (it can
+    be negative). Used by chapter 7 (how much of an object's factors one slot or one block of latents carries).
+    """
+    from sklearn.linear_model import RidgeCV
+    from sklearn.metrics import r2_score
+
+    x_fit, x_eval = np.asarray(x_fit, dtype=np.float64), np.asarray(x_eval, dtype=np.float64)
+    y_fit, y_eval = np.asarray(y_fit, dtype=np.float64), np.asarray(y_eval, dtype=np.float64)
+    mean, std = x_fit.mean(0), x_fit.std(0) + 1e-8
+    model = RidgeCV(alphas=alphas).fit((x_fit - mean) / std, y_fit)
+    pred = model.predict((x_eval - mean) / std).reshape(len(x_eval), -1)
+    return np.asarray(r2_score(y_eval.reshape(len(y_eval), -1), pred, multioutput="raw_values"))

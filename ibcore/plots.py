@@ -11,7 +11,7 @@ import seaborn as sns
 import torch
 
 __all__ = ["set_theme", "glue_figure", "factor_sweep", "decomposition_vs_beta", "tc_vs_n", "rate_distortion", "image_grid", "latent_traversals",
-           "kl_per_latent", "mi_matrices"]
+           "kl_per_latent", "mi_matrices", "scene_decompositions", "slot_traversals", "scores_by_count"]
 
 
 def set_theme() -> None:
@@ -235,5 +235,96 @@ def mi_matrices(matrices: dict[str, np.ndarray], factor_names: Sequence[str], vm
         ax.set_title(name, fontsize="small")
         ax.tick_params(axis="x", labelrotation=60, labelsize="small")
         ax.tick_params(axis="y", labelsize="x-small")
+    fig.tight_layout()
+    return fig
+
+
+_SEGMENT_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
+
+
+def _segments_rgb(labels: torch.Tensor, background: int | None) -> np.ndarray:
+    """(H, W) segment ids as an RGB image: one colour per id, black for ``background``."""
+    from matplotlib.colors import to_rgb
+
+    colours = np.array([to_rgb(c) for c in _SEGMENT_COLOURS])
+    rgb = colours[labels.numpy() % len(colours)]
+    if background is not None:
+        rgb[labels.numpy() == background] = 0.0
+    return rgb
+
+
+def scene_decompositions(images: torch.Tensor, recon: torch.Tensor, control: torch.Tensor, masks: torch.Tensor,
+                         appearance: torch.Tensor, truth: torch.Tensor) -> plt.Figure:
+    """Scenes, their reconstructions and the object model's slots, one scene per row.
+
+    Columns: the scene (B, 1, H, W), the ground-truth segmentation ``truth`` (B, H, W), the object model's
+    reconstruction ``recon`` and its segmentation (the argmax of ``masks`` (B, K+1, H, W), background last,
+    in black), the single-vector control's reconstruction ``control``, then each slot's mask times its
+    appearance (B, K, H, W). Used by chapter 7.
+    """
+    b, k = appearance.shape[:2]
+    cols = 5 + k
+    fig, axes = plt.subplots(b, cols, figsize=(0.95 * cols, 1.0 * b + 0.3), squeeze=False)
+    titles = ["scene", "truth", "slots", "segments", "one vector"] + [f"slot {j + 1}" for j in range(k)]
+    for i in range(b):
+        panels = [images[i, 0], _segments_rgb(truth[i], 0), recon[i, 0], _segments_rgb(masks[i].argmax(0), k),
+                  control[i, 0]] + [masks[i, j] * appearance[i, j] for j in range(k)]
+        for j, panel in enumerate(panels):
+            ax = axes[i, j]
+            ax.imshow(panel, cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            if i == 0:
+                ax.set_title(titles[j], fontsize="small")
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+@torch.no_grad()
+def slot_traversals(model, x: torch.Tensor, slot: int, latents: Sequence[int], n: int = 7,
+                    span: float = 2.0) -> plt.Figure:
+    """One slot's latents moved from -span to +span (prior standard deviations), the other slots fixed.
+
+    ``x`` is one scene (1, 1, H, W) and ``model`` a :class:`ibcore.slots.SlotAE`; every slot starts at its
+    posterior mean, decoded as the model's posterior is (slots of presence > 0.5; the traversed slot always
+    shown), and row r moves latent ``latents[r]`` of slot ``slot``: 2.. its appearance, from -span to +span;
+    0 and 1 its position, by a quarter of that around its posterior mean (+-0.5 is a quarter of the canvas).
+    The other objects should not change. Used by chapter 7.
+    """
+    post = model.posterior(x)
+    mu = post["mu"]  # (1, K, L)
+    gate = (post["presence"] > 0.5).to(mu.dtype)  # (1, K)
+    gate[:, slot] = 1.0
+    values = torch.linspace(-span, span, n)
+    fig, axes = plt.subplots(len(latents), n + 1, figsize=(0.8 * (n + 1), 0.85 * len(latents)), squeeze=False)
+    for r, j in enumerate(latents):
+        z = mu.repeat(n, 1, 1)
+        z[:, slot, j] = mu[0, slot, j] + values / 4 if j < 2 else values
+        images = model.decode(z, gate.repeat(n, 1))["mean"]
+        axes[r, 0].imshow(x[0, 0], cmap="gray", vmin=0, vmax=1)
+        for c in range(n):
+            axes[r, c + 1].imshow(images[c, 0], cmap="gray", vmin=0, vmax=1)
+        name = ("x", "y")[j] if j < 2 else f"what {j - 2}"
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize="small")
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([])
+    axes[0, 0].set_title("scene", fontsize="small")
+    for c, v in enumerate(values.tolist()):
+        axes[0, c + 1].set_title(f"{round(v, 1) + 0.0:+.1f}", fontsize="small")
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def scores_by_count(table: pd.DataFrame, value: str, ylabel: str) -> plt.Figure:
+    """A score against the number of objects, one line per segmentation or model.
+
+    ``table`` has columns ``count``, ``method`` and ``value``. Used by chapter 7 (FG-ARI of the object model,
+    the fixed grid and the one-segment partition on 1-4 objects).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    sns.lineplot(data=table, x="count", y=value, hue="method", marker="o", ax=ax)
+    ax.set_xticks(sorted(table["count"].unique()))
+    ax.set_xlabel("objects in the scene")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     return fig

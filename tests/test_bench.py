@@ -23,4 +23,6 @@ def test_bench_runs_tiny_and_writes_json(tmp_path):
                           "sweep": ["sequential_seconds", "sweep_seconds", "efficiency"]}.items():
         for key in keys:
             assert results[section][key] > 0, (section, key)
+    assert {r["lever"] for r in results["levers"]} == {"channels_last"}
+    assert all(r["off_ms"] > 0 and r["on_ms"] > 0 and r["ratio"] > 0 for r in results["levers"])
     assert (tmp_path / "results_chapters.png").stat().st_size > 0

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from ibcore.losses import gaussian_kl
-from ibcore.lifelong import (domain_readout, dream, frozen_copy, gaussian_kl_between, latent_usage, replay_loss,
-                             reconstruction_error, translate)
+from ibcore.lifelong import (DomainReadout, domain_readout, dream, frozen_copy, gaussian_kl_between, half_split,
+                             latent_usage, reconstruction_error, replay_loss, translate)
 from ibcore.models import VAE, VAEConfig
 
 
@@ -82,17 +82,45 @@ def test_reconstruction_error_matches_direct_computation(vae):
     assert vae.training
 
 
-def test_domain_readout_finds_the_domain_latent():
+def test_half_split_keeps_groups_together():
+    groups = np.tile(np.arange(50), 2)  # two rows (A and B rendering) per scene
+    fit = half_split(groups, seed=3)
+    assert fit.sum() == 50  # 25 scenes of 50, both rows each
+    assert all(fit[i] == fit[i + 50] for i in range(50))
+    assert np.array_equal(fit, half_split(groups, seed=3)) and not np.array_equal(fit, half_split(groups, seed=4))
+    with pytest.raises(ValueError):
+        half_split(np.zeros(4))
+
+
+def test_domain_readout_finds_the_domain_latent_on_held_out_codes():
     rng = np.random.default_rng(0)
     domains = np.repeat([0, 1], 500)
     codes = rng.normal(size=(1000, 4))
-    codes[:, 2] += 4.0 * domains  # latent 2 carries the domain, d' = 4: about 98 % correct
-    j, acc, m0, m1 = domain_readout(codes, domains)
-    assert j == 2 and acc > 0.95 and m1 - m0 == pytest.approx(4.0, abs=0.2)
-    j, acc, _, _ = domain_readout(rng.normal(size=(1000, 4)), domains)  # no domain latent: chance
-    assert acc < 0.6
+    codes[:, 2] += 4.0 * domains  # latent 2 carries the domain, d' = 4: Phi(2) = 97.7 % correct
+    r = domain_readout(codes, domains)
+    assert isinstance(r, DomainReadout)
+    assert r.latent == 2 and 0.95 < r.accuracy < 0.995 and r.mean_1 - r.mean_0 == pytest.approx(4.0, abs=0.3)
+    assert r.threshold == pytest.approx(0.5 * (r.mean_0 + r.mean_1))
+    # the accuracy is computed on the half that chose neither the latent nor the threshold
+    fit = half_split(np.arange(1000), 0)
+    held = codes[~fit, 2] > r.threshold
+    assert r.accuracy == pytest.approx(float((held.astype(int) == domains[~fit]).mean()))
+    # a reversed domain latent is read as well
+    r_neg = domain_readout(-codes, domains)
+    assert r_neg.latent == 2 and r_neg.accuracy == pytest.approx(r.accuracy)
+
+
+def test_domain_readout_without_a_domain_latent_is_at_chance_on_held_out_codes():
+    # 200 noise latents: the best of them on the fit half separates it by luck (optimistic fit accuracy),
+    # and the held-out half shows that it was luck
+    rng = np.random.default_rng(1)
+    domains = np.repeat([0, 1], 100)
+    r = domain_readout(rng.normal(size=(200, 200)), domains)
+    assert r.fit_accuracy > 0.55 and abs(r.accuracy - 0.5) < 0.1 and r.fit_accuracy > r.accuracy
     with pytest.raises(ValueError):
-        domain_readout(codes, np.zeros(1000, dtype=int))
+        domain_readout(rng.normal(size=(10, 2)), np.zeros(10, dtype=int))
+    with pytest.raises(ValueError):  # one half without domain 1
+        domain_readout(rng.normal(size=(4, 2)), np.array([0, 0, 1, 1]), groups=np.array([0, 0, 1, 1]))
 
 
 def test_translate_sets_one_latent(vae):

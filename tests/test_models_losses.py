@@ -93,3 +93,25 @@ def test_geometric_ramp_is_linear_in_log_beta():
     assert geometric_ramp(1000, 100.0, 4.0, 100) == pytest.approx(4.0)
     with pytest.raises(ValueError, match="positive"):
         geometric_ramp(0, 0.0, 4.0, 100)
+
+
+@pytest.mark.parametrize("build", ["vae", "convnet"])
+def test_channels_last_changes_the_memory_order_not_the_function(build, monkeypatch):
+    """The conv models run channels-last on CPU (a speed lever); the same weights give the same outputs
+    (to float rounding) as the default layout."""
+    from ibcore import models
+
+    def make(flag):
+        monkeypatch.setattr(models, "CHANNELS_LAST", flag)
+        torch.manual_seed(0)
+        return models.VAE(models.VAEConfig(resolution=32)) if build == "vae" else models.ConvNet().eval()
+
+    fast, plain = make(True), make(False)
+    first = next(p for p in fast.parameters() if p.dim() == 4)
+    assert first.is_contiguous(memory_format=torch.channels_last)
+    x = torch.rand(8, 1, 32, 32)
+    monkeypatch.setattr(models, "CHANNELS_LAST", True)
+    out_fast = fast.encode(x)[0] if build == "vae" else fast(x)
+    monkeypatch.setattr(models, "CHANNELS_LAST", False)
+    out_plain = plain.encode(x)[0] if build == "vae" else plain(x)
+    assert torch.allclose(out_fast, out_plain, atol=1e-5)

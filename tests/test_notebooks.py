@@ -171,12 +171,15 @@ def test_unknown_scale_fails_at_the_parameters_cell(chapter, tmp_path):
 
 
 @pytest.mark.slow
-def test_annealing_chapter_runs_its_capacity_recipe(tmp_path):
-    """Chapter 2's second annealing recipe (one-sided capacity) is not the default: run it at smoke scale."""
-    chapter = next(c for c in CHAPTERS if c.name.startswith("02_"))
+def test_annealing_draft_runs_its_capacity_recipe(tmp_path):
+    """Chapter 2 (a draft this version, notebooks/drafts/) keeps running with its second annealing recipe
+    (one-sided capacity), which is not its default: paired to a notebook and run at smoke scale."""
+    draft = ROOT / "notebooks" / "drafts" / "02_annealing.py"
+    notebook = tmp_path / "02.ipynb"
+    jupytext.write(jupytext.read(draft), notebook)
     out = tmp_path / "02-capacity.ipynb"
-    pm.execute_notebook(str(chapter.with_suffix(".ipynb")), str(out), parameters={"scale": "smoke", "anneal": "capacity"},
-                        kernel_name="python3", progress_bar=False, cwd=str(chapter.parent))
+    pm.execute_notebook(str(notebook), str(out), parameters={"scale": "smoke", "anneal": "capacity"},
+                        kernel_name="python3", progress_bar=False, cwd=str(draft.parent))
     text = "".join(o.get("text", "") for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"
                    for o in c.get("outputs", []))
     assert "claim check (smoke scale" in text

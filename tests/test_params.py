@@ -89,4 +89,4 @@ def test_config_displays_as_a_small_table():
     assert max(map(len, text.splitlines())) <= 90 and "betas=[1, 2, 4]" in text
     table = cfg._repr_html_()
     assert table.startswith('<table class="ibcore-config">') and table.count("<tr>") == 1 + len(cfg.rows())
-    assert "<td><code>steps</code></td><td>2500</td><td>scale &#x27;book&#x27;</td>" in table
+    assert f"<td><code>steps</code></td><td>{cfg.steps}</td><td>scale &#x27;book&#x27;</td>" in table

@@ -231,8 +231,9 @@ def performance_markdown(results_file: Path) -> str:
         rows.append((f"probe, {row['name']}: after (s); |bits difference| {row.get('max_abs_bits_diff', float('nan')):.3f}",
                      row["after_seconds"], f"<= {row['before_seconds'] / 5:.3g} (5x)"))
     for lever in r.get("levers", []):
-        rows.append((f"lever: {lever['name']} ({'kept' if lever.get('kept') else 'not kept'}; speed ratio)",
-                     lever.get("ratio"), ""))
+        name = lever.get("name") or f"{lever['lever']}, {lever.get('model', '')}"
+        rows.append((f"lever: {name} ({'kept' if lever.get('kept') else 'not kept'}; step time off / on)",
+                     lever.get("ratio"), "> 1"))
     lines = [f"Machine: {m['cpus']} CPUs, {m['threads']} torch threads, Python {m['python']}, torch {m['torch']}"
              + (" (**tiny run**: sizes too small to mean anything)" if r.get("tiny") else ""), "",
              "| measure | value | target |", "| --- | --- | --- |"]
