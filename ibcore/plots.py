@@ -139,8 +139,8 @@ def rate_distortion(table: pd.DataFrame) -> plt.Figure:
     for _, row in table.iterrows():
         ax.annotate(rf"$\beta$={row['beta']:g}", (row["kl"], row["rec"]), textcoords="offset points", xytext=(5, 5),
                     fontsize="small")
-    ax.set_xlabel(r"rate: $\mathbb{E}_x\,\mathrm{KL}$ (nats)")
-    ax.set_ylabel(r"distortion: $-\log p(x \mid z = \mu)$ (nats)")
+    ax.set_xlabel(r"rate: $\mathbb{E}_x\,\mathrm{KL}$ (nats per image)")
+    ax.set_ylabel(r"distortion: $-\log p(x \mid z = \mu)$ (nats per image)")
     ax.margins(x=0.15, y=0.1)
     fig.tight_layout()
     return fig
