@@ -287,8 +287,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-junit", type=Path, help="chapter times from the JUnit XML of `make test` "
                         "(_build/test-junit.xml): nbval's book-scale re-execution")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
-    parser.add_argument("--only", help="comma-separated sections to rerun (chapters, training_step, evaluation, "
-                        "levers, data, sweep), keeping the others' last results")
+    parser.add_argument("--only", help="comma-separated sections to rerun (chapters, smoke, training_step, "
+                        "evaluation, levers, data, sweep), keeping the others' last results")
     args = parser.parse_args(argv)
     if args.only:
         return run_sections(args.only.split(","), args.tiny, args.from_notebooks, args.out, args.from_junit)
@@ -333,7 +333,9 @@ def main(argv=None) -> int:
 
 def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Path, junit: Path | None = None) -> int:
     """Rerun some sections of the benchmark and merge them into the stored results."""
-    funcs = {"chapters": lambda: chapter_times(from_notebooks, tiny, junit), "training_step": lambda: training_step(tiny),
+    funcs = {"chapters": lambda: chapter_times(from_notebooks, tiny, junit),
+             "smoke": lambda: chapter_times(False, True),  # every chapter at smoke scale (its 30 s target)
+             "training_step": lambda: training_step(tiny),
              "evaluation": lambda: evaluation(tiny), "levers": lambda: levers(tiny), "data": lambda: data(tiny), "sweep": lambda: sweep_throughput(tiny)}
     unknown = [s for s in sections if s not in funcs]
     if unknown:
@@ -344,7 +346,8 @@ def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Pat
         print(s, json.dumps(results[s], indent=1)[:2000])
     if "chapters" in sections:
         results["book_minutes"] = sum(r["seconds"] or 0 for r in results["chapters"]) / 60
-    results["tiny"] = tiny
+    if sections != ["smoke"]:
+        results["tiny"] = tiny
     out.write_text(json.dumps(results, indent=2))
     return 0
 

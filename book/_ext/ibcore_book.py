@@ -206,6 +206,10 @@ def performance_markdown(results_file: Path) -> str:
     rows += [(f"chapter {c['chapter']} (seconds; {c['source']})", c["seconds"], "") for c in r["chapters"]]
     rows += [(f"peak memory, chapter {c['chapter']} (MiB)", c["peak_rss_mib"], "") for c in r["chapters"]
              if c.get("peak_rss_mib")]
+    rows += [(f"chapter {c['chapter']} at smoke scale (seconds)", c["seconds"], f"<= {t['smoke_seconds']}")
+             for c in r.get("smoke", [])]
+    rows += [(f"peak memory, chapter {c['chapter']} at smoke scale (MiB)", c["peak_rss_mib"], "")
+             for c in r.get("smoke", []) if c.get("peak_rss_mib")]
     rows += [("training step: minimal loop / ibcore speed", ts["speed_ratio"], f">= {t['step_speed_ratio']}"),
              (f"training step, ibcore (ms; Burgess conv, batch 64, {ts['resolution']} px)", ts["ibcore_ms"], ""),
              ("training step, minimal loop (ms)", ts["minimal_ms"], ""),
