@@ -331,21 +331,40 @@ def main(argv=None) -> int:
     return 0
 
 
+def probe_rows(path: Path = ROOT / "bench" / "probes.json") -> dict:
+    """The probe benchmark's before / after row (``bench/probes.py`` writes ``probes.json``): CPU seconds of the
+    old torch L-BFGS probe and of ``ibcore.info.linear_probe`` at the same C on the same features and targets."""
+    p = json.loads(path.read_text())
+    before = next(r for r in p["rows"] if r["method"].startswith("before: torch"))
+    after = next(r for r in p["rows"] if r["method"].startswith("after: linear_probe, C=0.01"))
+    return {"source": "bench/probes.py", "threads": p["threads"],
+            "rows": [{"name": "linear probes, every target of 6 representations, C = 0.01 (CPU s)",
+                      "before_seconds": before["cpu_seconds"], "after_seconds": after["cpu_seconds"],
+                      "max_abs_bits_diff": after["max_abs_diff_bits_vs_before_torch"]}]}
+
+
 def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Path, junit: Path | None = None) -> int:
     """Rerun some sections of the benchmark and merge them into the stored results."""
     funcs = {"chapters": lambda: chapter_times(from_notebooks, tiny, junit),
              "smoke": lambda: chapter_times(False, True),  # every chapter at smoke scale (its 30 s target)
-             "training_step": lambda: training_step(tiny),
+             "training_step": lambda: training_step(tiny), "probes": probe_rows,
              "evaluation": lambda: evaluation(tiny), "levers": lambda: levers(tiny), "data": lambda: data(tiny), "sweep": lambda: sweep_throughput(tiny)}
     unknown = [s for s in sections if s not in funcs]
     if unknown:
         raise SystemExit(f"--only: unknown sections {unknown}; choose from {', '.join(funcs)}")
     results = json.loads(out.read_text()) if out.exists() else {}
+    results["targets"] = TARGETS  # the current targets, whatever an older file held
+    import torch
+
+    results["machine"] = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
+                          "threads": int(os.environ.get("IBCORE_THREADS", 2)),
+                          "processor": platform.processor() or platform.machine()}
     for s in sections:
         results[s] = funcs[s]()
         print(s, json.dumps(results[s], indent=1)[:2000])
     if "chapters" in sections:
         results["book_minutes"] = sum(r["seconds"] or 0 for r in results["chapters"]) / 60
+        plot(results, out.with_name(out.stem + "_chapters.png"))
     if sections != ["smoke"]:
         results["tiny"] = tiny
     out.write_text(json.dumps(results, indent=2))
