@@ -137,14 +137,20 @@ def scoreboard_markdown(notebooks: list[Path], robustness: dict | None = None) -
     return "\n".join(out)
 
 
-def robustness_markdown(robustness: dict | None, figure: str | None) -> str:
-    """The Robustness page: the verdict rule, a strip plot of every seed against its threshold, the table."""
+def robustness_markdown(robustness: dict | None, figure: str | None, chapters: list[str] | None = None) -> str:
+    """The Robustness page: the verdict rule, a strip plot of every seed against its threshold, the table.
+    ``chapters``: the book's chapter numbers ("01", ...); those with no confirmation run are named."""
     if robustness is None:
         return ("*No confirmation sweep yet.* Run `make sweep` (seeds 1-5 at book scale on Dask), then "
                 "`python -m ibcore.sweep summarize`; this page is rebuilt from `results/robustness.json`.")
     out = [f"Confirmation seeds {', '.join(map(str, robustness['seeds']))} at {robustness['scale']} scale; "
            f"rule: {robustness['rule']}. {len(robustness['runs'])} runs, "
            f"{len(robustness['failed_runs'])} failed.", ""]
+    swept = {str(r["chapter"]) for r in robustness["runs"]}
+    missing = [c for c in (chapters or []) if c not in swept]
+    if missing:
+        out[-1:-1] = [f"**Not swept yet:** chapter{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+                      "their verdicts rest on the development seed 0 alone."]
     if figure:
         out += [f"```{{figure}} {figure}", ":name: fig-robustness", ":width: 100%", "",
                 "Every confirmation seed of every claim, as its distance to the threshold in the direction the "
@@ -256,7 +262,8 @@ def _fill_scoreboard(app, docname: str, source: list[str]) -> None:
         if robustness is not None:
             png = Path(app.srcdir) / "book" / "_generated" / "robustness.png"
             figure = "_generated/robustness.png" if robustness_figure(robustness, png) else None
-        source[0] = source[0].replace(ROBUST_MARKER, robustness_markdown(robustness, figure))
+        chapters = sorted(p.name[:2] for p in (Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        source[0] = source[0].replace(ROBUST_MARKER, robustness_markdown(robustness, figure, chapters))
     if PERF_MARKER in source[0]:
         source[0] = source[0].replace(PERF_MARKER, performance_markdown(Path(app.srcdir) / "bench" / "results.json"))
 
