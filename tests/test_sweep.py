@@ -84,3 +84,26 @@ def test_sweep_on_a_local_dask_cluster_resumes_and_records_failures(tmp_path):
     assert {r["chapter"] for r in summary["claims"]} == {"01", "06"}
     assert summary["failed_runs"][0]["chapter"] == "06"
     assert time.perf_counter() - start < 180
+
+
+def test_a_failed_claim_check_keeps_the_runs_record(tmp_path):
+    """A confirmation run whose asserted claim fails is a result (the claim did not hold on that seed), not a
+    failed run: its record is read from the output notebook; any other failure keeps the run failed."""
+    from ibcore.sweep import CHECK_FAILED, _record_of_failed_check
+
+    assert _record_of_failed_check(tmp_path / "missing.ipynb", f"AssertionError: claims ['x'] {CHECK_FAILED} book") is None
+    nb = tmp_path / "out.ipynb"
+    nb.write_text("{}")
+    assert _record_of_failed_check(nb, "ValueError: seed must be an integer") is None  # not a claim check
+    assert _record_of_failed_check(nb, f"AssertionError: claims ['x'] {CHECK_FAILED} book") is None  # no record
+    # the marker is the claim check's own message
+    with pytest.raises(AssertionError, match=CHECK_FAILED):
+        _failing_check()
+
+
+def _failing_check():
+    from ibcore.claims import Claims
+
+    claims = Claims(chapter="01", scale="book", seed=5)
+    claims.add("x", slide="2", claim="c", value=1.0, op="<", threshold=0.0, unit="u", control="k", control_value=2.0)
+    claims.check()
