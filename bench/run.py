@@ -43,6 +43,15 @@ def _in_child(code: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def machine() -> dict:
+    """The machine and the torch threads the benchmark's sections run with (``$IBCORE_THREADS``, default 2)."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("IBCORE_THREADS", 2)))
+    return {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
+            "threads": torch.get_num_threads(), "processor": platform.processor() or platform.machine()}
+
+
 def chapter_times_from_junit(path: Path) -> list[dict]:
     """Book-scale seconds of every chapter as the test command's nbval re-executed it (the sum of its cells'
     times in the JUnit XML that ``make test`` writes to ``_build/test-junit.xml``): a measurement on the
@@ -51,14 +60,15 @@ def chapter_times_from_junit(path: Path) -> list[dict]:
 
     from ibcore.notebooks import toc_chapters
 
+    chapters = toc_chapters()
     seconds: dict[str, float] = {}
     for case in ET.parse(path).getroot().iter("testcase"):
         where = case.get("file") or case.get("classname", "")
-        match = next((c.name for c in toc_chapters() if c.name in where and "Cell" in case.get("name", "")), None)
+        match = next((c.name for c in chapters if c.name in where and "Cell" in case.get("name", "")), None)
         if match:
             seconds[match] = seconds.get(match, 0.0) + float(case.get("time", 0))
     return [{"chapter": c.name, "scale": "book", "seconds": seconds.get(c.name), "peak_rss_mib": None,
-             "source": "nbval in the test command"} for c in toc_chapters()]
+             "source": "nbval in the test command"} for c in chapters]
 
 
 def chapter_times(from_notebooks: bool, tiny: bool, junit: Path | None = None) -> list[dict]:
@@ -292,12 +302,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.only:
         return run_sections(args.only.split(","), args.tiny, args.from_notebooks, args.out, args.from_junit)
-    import torch
-
-    torch.set_num_threads(int(os.environ.get("IBCORE_THREADS", 2)))
     results = {
-        "machine": {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
-                    "threads": torch.get_num_threads(), "processor": platform.processor() or platform.machine()},
+        "machine": machine(),  # also sets the torch threads of every section below
         "tiny": args.tiny, "targets": TARGETS,
         "chapters": chapter_times(args.from_notebooks, args.tiny, args.from_junit),
         "training_step": training_step(args.tiny),
@@ -354,11 +360,7 @@ def run_sections(sections: list[str], tiny: bool, from_notebooks: bool, out: Pat
         raise SystemExit(f"--only: unknown sections {unknown}; choose from {', '.join(funcs)}")
     results = json.loads(out.read_text()) if out.exists() else {}
     results["targets"] = TARGETS  # the current targets, whatever an older file held
-    import torch
-
-    results["machine"] = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
-                          "threads": int(os.environ.get("IBCORE_THREADS", 2)),
-                          "processor": platform.processor() or platform.machine()}
+    results["machine"] = machine()
     for s in sections:
         results[s] = funcs[s]()
         print(s, json.dumps(results[s], indent=1)[:2000])

@@ -77,6 +77,10 @@ def compare(value: float | None, op: str, threshold: float) -> bool:
     return bool(OPS[op](value, threshold))
 
 
+#: The words of :meth:`Claims.check`'s failure message (the sweep tells a failed check from a crash by them).
+NOT_EVIDENCE = "are not evidence at"
+
+
 def verdict_by_margin(value: float, margin: float, direction: int = 1) -> str:
     """The verdict rule most reported claims use: ``supports`` when ``direction * value > margin``,
     ``contradicts`` when ``direction * value < -margin``, else ``inconclusive`` (NaN: inconclusive).
@@ -291,7 +295,7 @@ class Claims:
         print(self.verdicts())
         failed = self.failures()
         if self.scale != "smoke":
-            assert not failed, f"claims {failed} are not evidence at {self.scale} scale (see the table)"
+            assert not failed, f"claims {failed} {NOT_EVIDENCE} {self.scale} scale (see the table)"
         elif failed:
             print(f"\n(smoke scale: {', '.join(failed)} not evidence at this size; not asserted)")
 

@@ -147,15 +147,12 @@ def _versions() -> dict[str, str]:
     return out
 
 
-CHECK_FAILED = "are not evidence at"  # the message of Claims.check() when an asserted claim fails
-
-
 def _record_of_failed_check(output: Path, error: str) -> dict[str, Any] | None:
     """The claims record of a run whose only failure is its claim check (an asserted claim that did not hold
     with its control failing on this seed); None for any other failure or a missing record."""
-    from ibcore.claims import read_record
+    from ibcore.claims import NOT_EVIDENCE, read_record
 
-    if CHECK_FAILED not in (error or "") or not output.exists():
+    if NOT_EVIDENCE not in (error or "") or not output.exists():
         return None
     try:
         return read_record(output)

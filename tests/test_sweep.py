@@ -89,7 +89,8 @@ def test_sweep_on_a_local_dask_cluster_resumes_and_records_failures(tmp_path):
 def test_a_failed_claim_check_keeps_the_runs_record(tmp_path):
     """A confirmation run whose asserted claim fails is a result (the claim did not hold on that seed), not a
     failed run: its record is read from the output notebook; any other failure keeps the run failed."""
-    from ibcore.sweep import CHECK_FAILED, _record_of_failed_check
+    from ibcore.claims import NOT_EVIDENCE as CHECK_FAILED
+    from ibcore.sweep import _record_of_failed_check
 
     assert _record_of_failed_check(tmp_path / "missing.ipynb", f"AssertionError: claims ['x'] {CHECK_FAILED} book") is None
     nb = tmp_path / "out.ipynb"
