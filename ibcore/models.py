@@ -26,8 +26,16 @@ def _to_channels_last(module: nn.Module) -> None:
         module.to(memory_format=torch.channels_last)  # only the 4-d (conv) weights change layout
 
 
-# chapter 7's object model lives in ibcore.slots (this module would pass 400 lines); importable from here too
-from ibcore.slots import SlotAE, SlotAEConfig  # noqa: E402
+def __getattr__(name: str):
+    """Chapter 7's object model lives in :mod:`ibcore.slots` (this module would pass 400 lines); it is
+    re-exported lazily, so that the chapters that do not use it do not import it (and the sweep's source key
+    of those chapters does not depend on it)."""
+    if name in ("SlotAE", "SlotAEConfig"):
+        from ibcore import slots
+
+        return getattr(slots, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["VAEConfig", "VAE", "BayesLinear", "BayesMLP", "ConvNetConfig", "ConvNet", "VIB", "InformationDropout", "IDConvNet",
            "SlotAEConfig", "SlotAE"]

@@ -13,8 +13,9 @@ client writes one small JSON per run, ``results/sweeps/<scale>/<chapter>/seed-<s
 finishes, so an interrupted sweep loses only the runs in flight.
 
 - **Resumable**: a run whose JSON says ``ok`` with the chapter's current source key is skipped. The source
-  key hashes the chapter's ``.py`` and the library code it runs (every ``ibcore`` module but the tooling:
-  ``sweep``, ``notebooks``, ``rerun``); a run made with other code does not count and is redone.
+  key hashes the chapter's ``.py`` and the library code it runs (the ``ibcore`` modules it imports, followed
+  through the library, but not the tooling ``sweep``, ``notebooks``, ``rerun``; from ``params`` only its own
+  sizes; comments and docstrings left out); a run made with other code does not count and is redone.
 - **Fault-tolerant**: a run that fails (an error in the chapter, a killed worker) is recorded as ``failed``
   with its error's last line; the sweep goes on, and the next ``run`` retries it.
 - **Threads**: a LocalCluster gets ``workers x threads <= cores`` (by default one torch thread per worker
@@ -35,6 +36,7 @@ Robustness and Scoreboard pages, and issue 21's confirmation run.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import math
@@ -96,14 +98,151 @@ def parse_chapters(text: str, root: Path = ROOT) -> list[str]:
     return wanted
 
 
+def _module_file(name: str, root: Path) -> Path | None:
+    """``ibcore.info.probes`` -> its file under ``root`` (a module or a package's ``__init__``); None if absent."""
+    base = root.joinpath(*name.split("."))
+    for f in (base.with_suffix(".py"), base / "__init__.py"):
+        if f.is_file():
+            return f
+    return None
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def _ibcore_imports(tree: ast.Module, package: str, root: Path) -> list[tuple[str, list[str]]]:
+    """``(module, names)`` of every ibcore import in ``tree`` (a module of ``package``), function bodies
+    included, except the body of a module-level ``__getattr__`` (lazy re-exports, followed by the importer)."""
+    lazy = {id(n) for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "__getattr__"
+            for n in ast.walk(f)}
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in lazy:
+            continue
+        if isinstance(node, ast.Import):
+            out += [(a.name, []) for a in node.names if a.name.split(".")[0] == "ibcore"]
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level:  # relative import inside the package
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                mod = ".".join(parts + ([mod] if mod else []))
+            if mod.split(".")[0] == "ibcore":
+                out.append((mod, [a.name for a in node.names]))
+    return out
+
+
+def _lazy_imports(tree: ast.Module, package: str, root: Path) -> list[str]:
+    """Modules a module-level ``__getattr__`` imports (its lazy re-exports)."""
+    mods = []
+    for f in tree.body:
+        if isinstance(f, ast.FunctionDef) and f.name == "__getattr__":
+            sub = ast.Module(body=f.body, type_ignores=[])
+            for mod, names in _ibcore_imports(sub, package, root):
+                mods.append(mod)
+                mods += [f"{mod}.{n}" for n in names if _module_file(f"{mod}.{n}", root)]
+    return mods
+
+
+def library_modules(path: Path, root: Path = ROOT) -> list[Path]:
+    """The ``ibcore`` files a chapter (or module) at ``path`` runs: its ibcore imports, followed through the
+    library (parent packages included; a lazily re-exported name is followed to the module defining it)."""
+    seen: dict[str, Path] = {}
+    queue: list[tuple[str, list[str]]] = _ibcore_imports(ast.parse(path.read_text()), "", root)
+    trees: dict[str, ast.Module] = {}
+
+    def add(name: str) -> None:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):  # the packages above a module run first
+            mod = ".".join(parts[:i])
+            f = _module_file(mod, root)
+            if f is None or mod in seen:
+                continue
+            seen[mod] = f
+            trees[mod] = tree = ast.parse(f.read_text())
+            package = mod if f.name == "__init__.py" else mod.rpartition(".")[0]
+            queue.extend(_ibcore_imports(tree, package, root))
+
+    while queue:
+        mod, names = queue.pop()
+        add(mod)
+        for n in names:
+            if _module_file(f"{mod}.{n}", root):  # from ibcore import info: a module
+                add(f"{mod}.{n}")
+            elif mod in trees and n not in _top_level_names(trees[mod]):  # a lazy re-export
+                f = seen[mod]
+                package = mod if f.name == "__init__.py" else mod.rpartition(".")[0]
+                for lazy in _lazy_imports(trees[mod], package, root):
+                    add(lazy)
+    return sorted(f for m, f in seen.items() if f.name not in TOOLING)
+
+
+def _params_entry(chapter: str, tree: ast.Module) -> str:
+    """The chapter's own entry of ``CHAPTER_SIZES`` in the parsed ``params.py``: its imports, the table and
+    the constants before it are executed on their own (the module itself may be another version than the
+    one imported)."""
+    head = []
+    for node in tree.body:
+        head.append(node)
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "CHAPTER_SIZES":
+            break
+    namespace: dict[str, Any] = {}
+    exec(compile(ast.Module(body=head, type_ignores=[]), "params.py", "exec"), namespace)
+    return repr(namespace["CHAPTER_SIZES"].get(chapter))
+
+
+def _params_code(tree: ast.Module) -> ast.Module:
+    """``params.py`` without its table of sizes (and the private constants that table uses): the chapter's
+    own entry is hashed instead, so resizing one chapter does not invalidate the others' runs."""
+    table = next((n for n in tree.body if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "CHAPTER_SIZES"),
+                 None)
+    used = {n.id for n in ast.walk(table) if isinstance(n, ast.Name)} if table is not None else set()
+
+    def is_table(node: ast.stmt) -> bool:
+        if node is table:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        return any(isinstance(t, ast.Name) and t.id.startswith("_") and t.id in used for t in targets)
+
+    return ast.Module(body=[n for n in tree.body if not is_table(n)], type_ignores=[])
+
+
 def source_key(chapter: str, root: Path = ROOT) -> str:
-    """Hash of the chapter's ``.py`` and the library code it runs: runs with another key do not count."""
+    """Hash of the code a chapter runs: runs with another key do not count and are redone.
+
+    It covers the chapter's ``.py`` and the ``ibcore`` modules it imports, followed through the library
+    (:func:`library_modules`; the tooling ``sweep``, ``notebooks``, ``rerun`` left out), each as its syntax
+    tree without comments and docstrings, so that prose and comments do not invalidate a run; from
+    ``ibcore/params.py``, the chapter's own entry of ``CHAPTER_SIZES`` and the code around the table.
+    """
     h = hashlib.sha256()
-    files = [chapters(root)[chapter].with_suffix(".py")]
-    files += sorted(p for p in (root / "ibcore").rglob("*.py") if p.name not in TOOLING)
-    for f in files:
+    chapter_py = chapters(root)[chapter].with_suffix(".py")
+    for f in [chapter_py] + library_modules(chapter_py, root):
+        tree = _strip_docstrings(ast.parse(f.read_text()))
+        if f.name == "params.py" and f.parent.name == "ibcore":
+            h.update(_params_entry(chapter, tree).encode())
+            tree = _params_code(tree)
         h.update(str(f.relative_to(root)).encode())
-        h.update(f.read_bytes())
+        h.update(ast.dump(tree).encode())
     return h.hexdigest()[:16]
 
 

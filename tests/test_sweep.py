@@ -108,3 +108,51 @@ def _failing_check():
     claims = Claims(chapter="01", scale="book", seed=5)
     claims.add("x", slide="2", claim="c", value=1.0, op="<", threshold=0.0, unit="u", control="k", control_value=2.0)
     claims.check()
+
+
+def _tree(tmp_path):
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(sweep.ROOT / "ibcore", root / "ibcore", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(sweep.ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    shutil.copy(sweep.ROOT / "_toc.yml", root / "_toc.yml")
+    return root
+
+
+def test_source_key_follows_what_the_chapter_runs(tmp_path):
+    root = _tree(tmp_path)
+    keys = lambda: {ch: sweep.source_key(ch, root) for ch in ("01", "06")}  # noqa: E731
+    base = keys()
+    assert base == {ch: sweep.source_key(ch) for ch in ("01", "06")}  # the copy keys like the repository
+
+    def edit(rel, old, new):
+        f = root / rel
+        text = f.read_text()
+        assert old in text, (rel, old)
+        f.write_text(text.replace(old, new, 1))
+
+    # comments and docstrings do not count
+    edit("ibcore/models.py", '"""', '"""A changed docstring. ')
+    edit("ibcore/losses.py", "\nimport", "\n# a new comment\nimport")
+    assert keys() == base
+    # a module no chapter here imports (chapter 7's object model, re-exported lazily by ibcore.models)
+    edit("ibcore/slots.py", "\nimport math", "\nimport math\nEXTRA = 1")
+    assert keys() == base
+    # another chapter's sizes: only that chapter's key moves
+    edit("ibcore/params.py", "n_train=1000, epochs=200", "n_train=1000, epochs=100")
+    moved = keys()
+    assert moved["01"] == base["01"] and moved["06"] != base["06"]
+    # code both chapters run
+    edit("ibcore/models.py", "\nimport", "\nEXTRA = 2\nimport")
+    assert all(keys()[ch] != moved[ch] for ch in moved)
+
+
+def test_library_modules_follow_lazy_reexports(tmp_path):
+    root = _tree(tmp_path)
+    chapter = root / "notebooks" / "x.py"
+    chapter.write_text("from ibcore.models import SlotAE\nfrom ibcore.data import DSprites\n")
+    names = {p.name for p in sweep.library_modules(chapter, root)}
+    assert {"models.py", "slots.py", "data.py", "__init__.py"} <= names and "scenes.py" not in names
+    chapter.write_text("from ibcore.data import MultiSprites\n")
+    assert "scenes.py" in {p.name for p in sweep.library_modules(chapter, root)}
