@@ -180,13 +180,17 @@ class BayesLinear(nn.Module):
 
     def kl(self, prior_sigma: float | torch.Tensor | None = None) -> torch.Tensor:
         """KL(q(w) || p(w)) in nats, summed over weights and biases (closed form for Gaussians)."""
-        s2 = torch.as_tensor(self.prior_sigma if prior_sigma is None else prior_sigma,
-                             dtype=self.weight_mu.dtype, device=self.weight_mu.device) ** 2
+        s = torch.as_tensor(self.prior_sigma if prior_sigma is None else prior_sigma,
+                            dtype=self.weight_mu.dtype, device=self.weight_mu.device)
+        log_s2 = 2 * s.log()
         total = torch.zeros((), device=self.weight_mu.device)
+        # 0.5 * sum(r + (mu - c)^2 / s^2 - 1 - log r), r = sigma^2 / s^2, written with sums of whole tensors
+        # (fewer elementwise passes over the weights: this is most of a small network's step on a CPU)
         for mu, logsigma, centre in ((self.weight_mu, self.weight_logsigma, self.weight_prior),
                                      (self.bias_mu, self.bias_logsigma, self.bias_prior)):
-            var_ratio = (2 * logsigma).exp() / s2
-            total = total + 0.5 * (var_ratio + (mu - centre).pow(2) / s2 - 1 - var_ratio.log()).sum()
+            log_var = 2 * logsigma
+            total = total + 0.5 * ((log_var - log_s2).exp().sum() + (mu - centre).pow(2).sum() * (-log_s2).exp()
+                                   - mu.numel() * (1 - log_s2) - log_var.sum())
         return total
 
 
