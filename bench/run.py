@@ -62,13 +62,30 @@ def chapter_times_from_junit(path: Path) -> list[dict]:
 
     chapters = toc_chapters()
     seconds: dict[str, float] = {}
+    cells: dict[str, list[tuple[float, int]]] = {}
     for case in ET.parse(path).getroot().iter("testcase"):
-        where = case.get("file") or case.get("classname", "")
-        match = next((c.name for c in chapters if c.name in where and "Cell" in case.get("name", "")), None)
+        where, name = case.get("file") or case.get("classname", ""), case.get("name", "")
+        match = next((c.name for c in chapters if c.name in where and name.startswith("Cell ")), None)
         if match:
             seconds[match] = seconds.get(match, 0.0) + float(case.get("time", 0))
+            cells.setdefault(match, []).append((float(case.get("time", 0)), int(name.split()[1])))
     return [{"chapter": c.name, "scale": "book", "seconds": seconds.get(c.name), "peak_rss_mib": None,
-             "source": "nbval in the test command"} for c in chapters]
+             "source": "nbval in the test command", "top_cells": _top_cells(c, cells.get(c.name, []))}
+            for c in chapters]
+
+
+def _top_cells(chapter: Path, timed: list[tuple[float, int]], k: int = 3) -> list[dict]:
+    """The chapter's ``k`` most expensive cells (nbval's "Cell N" is the N-th code cell): the profile at the
+    level a reader edits, with each cell's first line of code."""
+    import jupytext
+
+    code = [c for c in jupytext.read(chapter.with_suffix(".py")).cells if c.cell_type == "code"]
+    total = sum(t for t, _ in timed) or 1.0
+    out = []
+    for t, i in sorted(timed, reverse=True)[:k]:
+        lines = [ln for ln in (code[i].source.splitlines() if i < len(code) else []) if ln.strip() and not ln.startswith("#")]
+        out.append({"cell": i, "seconds": t, "share": t / total, "code": (lines[0] if lines else "")[:90]})
+    return out
 
 
 def chapter_times(from_notebooks: bool, tiny: bool, junit: Path | None = None) -> list[dict]:

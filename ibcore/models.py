@@ -184,13 +184,13 @@ class BayesLinear(nn.Module):
                             dtype=self.weight_mu.dtype, device=self.weight_mu.device)
         log_s2 = 2 * s.log()
         total = torch.zeros((), device=self.weight_mu.device)
-        # 0.5 * sum(r + (mu - c)^2 / s^2 - 1 - log r), r = sigma^2 / s^2, written with sums of whole tensors
-        # (fewer elementwise passes over the weights: this is most of a small network's step on a CPU)
+        # 0.5 * sum(r - 1 - log r + (mu - c)^2 / s^2), r = sigma^2 / s^2, with log r from log-sigma directly.
+        # Summed per element (every r - 1 - log r >= 0): rearranging into sums of whole tensors saves passes
+        # but cancels large sums in float32 (errors of 0.03 nats on a KL of 0.5 at chapter 6's size).
         for mu, logsigma, centre in ((self.weight_mu, self.weight_logsigma, self.weight_prior),
                                      (self.bias_mu, self.bias_logsigma, self.bias_prior)):
-            log_var = 2 * logsigma
-            total = total + 0.5 * ((log_var - log_s2).exp().sum() + (mu - centre).pow(2).sum() * (-log_s2).exp()
-                                   - mu.numel() * (1 - log_s2) - log_var.sum())
+            log_r = 2 * logsigma - log_s2
+            total = total + 0.5 * (log_r.exp() - 1 - log_r + (mu - centre).pow(2) * (-log_s2).exp()).sum()
         return total
 
 

@@ -26,3 +26,21 @@ def test_bench_runs_tiny_and_writes_json(tmp_path):
     assert {r["lever"] for r in results["levers"]} == {"channels_last"}
     assert all(r["off_ms"] > 0 and r["on_ms"] > 0 and r["ratio"] > 0 for r in results["levers"])
     assert (tmp_path / "results_chapters.png").stat().st_size > 0
+
+
+def test_junit_reader_sums_cells_and_names_the_costliest(tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench
+
+    chapter = toc_chapters()[0]
+    cases = "".join(f'<testcase classname="notebooks/{chapter.name}.ipynb" name="Cell {i}" time="{t}"/>'
+                    for i, t in enumerate((1.0, 30.0, 2.0, 7.0)))
+    junit = tmp_path / "junit.xml"
+    junit.write_text(f'<testsuites><testsuite name="pytest">{cases}'
+                     '<testcase classname="tests.test_x" name="test_y" time="99"/></testsuite></testsuites>')
+    rows = {r["chapter"]: r for r in bench.chapter_times_from_junit(junit)}
+    mine = rows[chapter.name]
+    assert mine["seconds"] == 40.0
+    assert [c["cell"] for c in mine["top_cells"]] == [1, 3, 2] and mine["top_cells"][0]["share"] == 0.75
+    assert all(isinstance(c["code"], str) for c in mine["top_cells"])
+    assert all(rows[c.name]["seconds"] is None for c in toc_chapters()[1:])

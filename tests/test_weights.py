@@ -79,3 +79,20 @@ def test_epoch_batches_cover_each_epoch_once():
     second = torch.cat([get(s) for s in (4, 5, 6)])
     assert len(first.unique()) == 9 and len(second.unique()) == 9  # the partial last batch is dropped
     assert not torch.equal(first, second)  # a new permutation each epoch
+
+
+def test_bayes_mlp_kl_is_precise_at_full_size_near_the_prior():
+    """Chapter 6's certificate reads KLs of a few tenths of a nat over 85k weights: float32 must give them
+    to 1e-3 nats (a posterior equal to its prior: exactly 0; a small move: the float64 value)."""
+    torch.manual_seed(0)
+    net = BayesMLP(prior_sigma=0.01, init_sigma=0.01)
+    for layer in net.layers:
+        layer.set_prior(layer.weight_mu.detach(), layer.bias_mu.detach())
+    assert abs(float(net.kl())) < 1e-3
+    with torch.no_grad():
+        for layer in net.layers:
+            layer.weight_logsigma.add_(1e-3 * torch.randn_like(layer.weight_logsigma))
+            layer.weight_mu.add_(1e-5 * torch.randn_like(layer.weight_mu))
+    exact = float(net.double().kl())
+    assert 0.1 < exact < 100
+    assert abs(float(net.float().kl()) - exact) < 1e-3
