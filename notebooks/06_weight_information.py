@@ -275,10 +275,11 @@ print(f"Spearman rank correlation of KL with the random fraction (fractions {bel
 # below 1, is {glue:text}`rho_small:.2f` (1 is a strict rise). With real labels the weights hold
 # {glue:text}`kl_real_small:,.0f` nats, with all labels random {glue:text}`kl_random_small:,.0f`. Read the
 # difference, {glue:text}`extra_kl:,.0f` nats, with care: the KL is an *upper bound* on $I(w;\mathcal{D})$,
-# not the information itself. The {glue:text}`n_train` random labels carry at most
+# not the information itself, and a single run's KL bounds $I(w;\mathcal{D})$ only in expectation over data
+# sets. Given the images, the {glue:text}`n_train` random labels carry at most
 # $N \ln 10$ = {glue:text}`label_nats:,.0f` nats; even if the weights stored every one of them in full, the
-# other {glue:text}`slack_frac:.0%` of the extra KL would be slack of the bound (weights stored more
-# precisely than the labels need), not memorised information.
+# other {glue:text}`slack_frac:.0%` of the extra KL would be what the bound charges beyond the labels
+# (weights held more precisely than the labels need), not memorised label information.
 # At the transition β = {glue:text}`beta_t` the KL *falls* as labels become random (rank correlation
 # {glue:text}`rho_t:.2f` over the same fractions): there is less structure to store, and most of the noise
 # is not stored instead, though not all of it is refused (section 3: {glue:text}`fitted_t:.0%` of the
@@ -320,12 +321,13 @@ print(f"Spearman rank correlation of KL with the random fraction (fractions {bel
 #
 # with $\hat e_S(Q)$ the error of the stochastic (Gibbs) classifier on $S$ and $e(Q)$ its expected error
 # on a new example drawn like those of $S$; the largest $e$ allowed is the certificate. Here that means a
-# new image from the same pool: scikit-learn's copy of the test part of the UCI digits (13 writers, by
-# the dataset's description), split here by image, not by writer, so the guarantee is for more digits
-# drawn from this pool, not for digits by new writers. The sweep above does not optimise the bound: its prior
+# new image drawn uniformly from the images the bound's sample was drawn from (scikit-learn's copy of the
+# test part of the UCI digits, 13 writers by the dataset's description, split here by image, not by writer,
+# less the prior's split), so the guarantee is for more digits drawn from those images, not for digits by
+# new writers. The sweep above does not optimise the bound: its prior
 # $\mathcal{N}(0, \sigma_p^2)$ is centred at zero and its KL is thousands of nats (e.g.
 # {glue:text}`kl_real_small:,.0f` at β = {glue:text}`beta_small`) for $N$ = {glue:text}`n_train` examples,
-# several nats an example, while the bound is non-vacuous only when KL/N is well below one. Following
+# more than ten nats an example, while the bound is non-vacuous only when KL/N is well below one. Following
 # Dziugaite & Roy {cite}`dziugaite2017computing` and Pérez-Ortiz et al. {cite}`perezortiz2021tighter`, we
 #
 # 1. **learn the prior on a separate split**: the first {glue:text}`n_prior` training images train a
