@@ -274,7 +274,7 @@ def sweep_throughput(tiny: bool) -> dict:
     tasks = [("01", 1), ("06", 1)] if tiny else [(c, s) for c in ("01", "06") for s in (1, 2)]
     cores = sweep.machine_cores()
     workers = min(2, cores)
-    seconds = {}
+    seconds, alone = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for threads in (1, workers):
             t = time.perf_counter()
@@ -282,14 +282,21 @@ def sweep_throughput(tiny: bool) -> dict:
                 run = sweep.run_one(ch, s, "smoke", threads=threads, runs_dir=f"{tmp}/seq{threads}")
                 if run["status"] != "ok":
                     raise RuntimeError(f"chapter {ch} seed {s} failed: {run['error']}")
+                alone[(threads, ch, s)] = run["seconds"]
             seconds[threads] = time.perf_counter() - t
         t = time.perf_counter()
         out = sweep.run_sweep(sorted({c for c, _ in tasks}), sorted({s for _, s in tasks}), "smoke",
                               workers=workers, threads=1, results=Path(tmp), progress=False)
         parallel = time.perf_counter() - t
+        together = {(ch, s): json.loads(sweep.result_path(Path(tmp), "smoke", ch, s).read_text())["seconds"]
+                    for ch, s in tasks}
     if out["failed"]:
         raise RuntimeError(f"sweep runs failed: {out['failed']}")
     serial, both = seconds[1], seconds[workers]
+    # oversubscription (issue 17): a run beside another (the sweep's 2 workers, 1 thread each) against the same
+    # run alone, with 1 thread and with all the cores' threads
+    slow_1 = statistics.median(together[k] / alone[(1, *k)] for k in tasks)
+    slow_all = statistics.median(together[k] / alone[(workers, *k)] for k in tasks)
     return {"runs": len(tasks), "cores": cores, "workers": workers,
             "sequential_1thread_seconds": serial, "sequential_seconds": both, "sweep_seconds": parallel,
             "sequential_runs_per_hour": 3600 * len(tasks) / both,
@@ -297,6 +304,7 @@ def sweep_throughput(tiny: bool) -> dict:
             "sweep_runs_per_hour": 3600 * len(tasks) / parallel,
             "speedup": serial / parallel, "ideal_speedup": workers, "efficiency": serial / parallel / workers,
             "speedup_over_2threads": both / parallel,
+            "two_at_once_vs_alone_1thread": slow_1, "two_at_once_vs_alone": slow_all,
             "note": "speed-up and efficiency against the one-thread serial run (ideal: one per worker); "
                     "sweep time includes starting the LocalCluster"}
 

@@ -171,10 +171,10 @@ def test_unknown_scale_fails_at_the_parameters_cell(chapter, tmp_path):
 
 
 @pytest.mark.slow
-def test_annealing_draft_runs_its_capacity_recipe(tmp_path):
-    """Chapter 2 (a draft this version, notebooks/drafts/) keeps running with its second annealing recipe
-    (one-sided capacity), which is not its default: paired to a notebook and run at smoke scale."""
-    draft = ROOT / "notebooks" / "drafts" / "02_annealing.py"
+def test_annealing_chapter_runs_its_capacity_recipe(tmp_path):
+    """Chapter 2 keeps running with its second annealing recipe (one-sided capacity), which is not its
+    default: its .py paired to a notebook and run at smoke scale."""
+    draft = ROOT / "notebooks" / "02_annealing.py"
     notebook = tmp_path / "02.ipynb"
     jupytext.write(jupytext.read(draft), notebook)
     out = tmp_path / "02-capacity.ipynb"

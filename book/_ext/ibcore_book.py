@@ -241,6 +241,11 @@ def performance_markdown(results_file: Path) -> str:
                   sw["sweep_runs_per_hour"], ""),
                  ("sweep: speed-up over the one-thread serial run, as a share of the ideal", sw["efficiency"],
                   f">= {t.get('sweep_efficiency', 0.9)}")]
+        if "two_at_once_vs_alone" in sw:
+            rows += [("two chapters at once (1 thread each): time of a run / the same run alone on 2 threads",
+                      sw["two_at_once_vs_alone"], "<= 2.5"),
+                     ("two chapters at once (1 thread each): time of a run / the same run alone on 1 thread",
+                      sw["two_at_once_vs_alone_1thread"], "")]
     for row in r.get("probes", {}).get("rows", []):
         rows.append((f"probe, {row['name']}: before / after (s)", row["before_seconds"], ""))
         rows.append((f"probe, {row['name']}: after (s); |bits difference| {row.get('max_abs_bits_diff', float('nan')):.3f}",

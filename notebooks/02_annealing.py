@@ -7,10 +7,10 @@
 # ---
 
 # %% [markdown]
-# # 2. Annealing the bottleneck: factors switch on one at a time
+# # 2. Annealing the bottleneck: do factors switch on one at a time?
 #
 # **Claim (slides 3-4).** Start with a very strict bottleneck and relax it slowly
-# {cite}`higgins2017beta,burgess2018understanding`. At first the code can afford only the factor that
+# {cite}`burgess2018understanding` (Higgins et al. {cite}`higgins2017beta` keep β fixed). At first the code can afford only the factor that
 # explains most of the image; as the bottleneck opens, the remaining factors come in one by one, each on a
 # latent of its own. The result is a non-linear PCA: *training time* sorts and separates the factors.
 #
@@ -33,7 +33,7 @@
 #   factors out in time more than fixed β does (the slide's "one at a time");
 # - whether posX, posY and scale each get a latent of their own, against the plain VAE;
 # - the latent-factor information matrices, latent traversals, MIG and DCI of every model, with the
-#   conventions of these metrics (a perfect dSprites code scores MIG 0.90, not 1);
+#   conventions of these metrics (a code equal to the factors does not score MIG 1);
 # - what Burgess's two-sided objective does when run far outside its regime.
 #
 # Source of this chapter: {download}`02_annealing.py <02_annealing.py>` (jupytext), with its outputs in
@@ -65,12 +65,16 @@ cfg = params.resolve("02", scale=scale, seed=seed, device=device,
 cfg
 
 # %% tags=["hide-input"]
+import json
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.decomposition import PCA
 
+import ibcore
 from ibcore import plots, seed_everything
 from ibcore.claims import Claims, glue_values, verdict_by_margin
 from ibcore.data import DSprites
@@ -197,6 +201,7 @@ fig, axes = plt.subplots(1, 2, figsize=(10.4, 4.2), sharey=True)
 for ax, name in zip(axes, (ANNEALED, FIXED)):
     plots.kl_per_latent(histories[name], labels[name], threshold=ACTIVE, smooth=5, ax=ax)
     ax.set_title(name, fontsize="small")
+    ax.tick_params(labelleft=True)  # shared y, but each panel keeps its tick labels
 ax2 = axes[0].twinx()  # the annealed model's schedule, recomputed from the step
 steps_logged = histories[ANNEALED]["step"]
 ax2.plot(steps_logged, [annealed_schedule(t) for t in steps_logged], color="k", lw=0.8, ls="--")
@@ -225,7 +230,10 @@ switch_on.round(3)
 # {glue:text}`ramp_pct:.0f` % of training and 3-5 factors to admit, factors admitted one by one come a
 # seventh to a quarter of training apart. A second number asks whether the order is the order of importance:
 # the rank correlation between switch-on step and final KL (−1: most informative first), annealed
-# {glue:text}`rho_ann:.2f`, fixed β {glue:text}`rho_fixed:.2f`.
+# {glue:text}`rho_ann:.2f`, fixed β {glue:text}`rho_fixed:.2f`. Both statistics count *latents*, not factors:
+# a factor split over two latents counts twice. With three active latents the rank correlation takes only a
+# few values, and two random orders would give a decisive difference about half the time, so the "order"
+# verdict below is weak evidence either way.
 
 # %%
 stats.round(3)
@@ -239,9 +247,13 @@ stats.round(3)
 # all 5 factors, as disentanglement_lib's `dsprites_full`; `mig_chen` averages over Chen et al.'s 4 factors
 # (shape left out). With 20 bins a *perfect* code does not score 1: orientation's 40 values and the positions'
 # 32 share bins, so a code equal to the factors scores {glue:text}`mig_ceiling:.3f` on the full grid
-# (`ibcore.metrics.perfect_code_mig`; about 0.896 on 10,000 sampled images). **DCI** trains one random forest
+# (`ibcore.metrics.perfect_code_mig`; a little less on sampled images). At 32 px the ceiling is lower still:
+# 32 positions render to 16 pixel offsets, so no code of the image can tell neighbouring positions apart.
+# MI here comes from 20-bin histograms of the posterior *means*: a latent whose mean moves with a factor
+# counts as informative even when its posterior noise hides that movement from the decoder (an inactive
+# latent can top a factor's column). **DCI** trains one random forest
 # per factor on half of the codes and tests on the other half. disentanglement_lib uses gradient-boosted trees
-# (`dci(..., model="gbt")` here), about ten times slower on a CPU and scoring mixed codes 0.07-0.13 higher, so
+# (`dci(..., model="gbt")` here), about ten times slower on a CPU and scoring mixed codes noticeably higher, so
 # this chapter's DCI numbers are forest numbers, comparable with each other, not with the literature's. PCA
 # keeps 10 components of the pixels, fitted on training images.
 
@@ -290,12 +302,13 @@ THREE = ("posX", "posY", "scale")
 
 def one_latent_per_factor(name: str) -> float:
     """Smallest normalised MI gap over posX, posY, scale; 0 for a factor sharing its top latent."""
+    return min(0.0 if shared_top(name, f) else float(scores.loc[name, f"gap_{f}"]) for f in THREE)
+
+
+def shared_top(name: str, f: str) -> bool:
+    """Whether factor ``f``'s most informative latent is also that of another of posX, posY, scale."""
     top = dict(zip(names, dominant_latents(mi[name]).tolist()))
-    values = []
-    for f in THREE:
-        shared = any(top[f] == top[g] for g in THREE if g != f)
-        values.append(0.0 if shared else float(scores.loc[name, f"gap_{f}"]))
-    return min(values)
+    return any(top[f] == top[g] for g in THREE if g != f)
 
 
 one = {name: one_latent_per_factor(name) for name in codes}
@@ -342,8 +355,10 @@ plots.glue_figure("fig-02-traversals-fixed", plots.latent_traversals(
 # {glue:text}`kl_ann:.1f` and {glue:text}`rec_ann:.1f`). Chapter 1's decomposition of its codes (on the first
 # {glue:text}`n_two` held-out images) shows where those nats sit: $I(z;x)$ = {glue:text}`two_mi:.2f` nats,
 # total correlation {glue:text}`two_tc:.2f`, dimension-wise KL {glue:text}`two_dw:.2f` of
-# $\mathbb{E}_x\mathrm{KL}$ = {glue:text}`two_kl:.2f`; and the largest information any of its latents carries
-# about any factor is {glue:text}`two_mi_max:.3f` nats.
+# $\mathbb{E}_x\mathrm{KL}$ = {glue:text}`two_kl:.2f`: almost none of its nats are information about the
+# image. The largest histogram MI between one of its latents' posterior *means* and a factor is
+# {glue:text}`two_mi_max:.3f` nats; that reading ignores the posterior noise the decoder sees (see Scores), so
+# it is not information the code transmits.
 
 # %%
 n_two = min(cfg.n_codes, 2000)
@@ -355,6 +370,12 @@ pd.Series({k: two[k] for k in ("kl", "mi", "tc", "dimwise_kl", "log_n")}).round(
 s_ann, s_fixed, s_vae = scores.loc[ANNEALED], scores.loc[FIXED], scores.loc[VAE1]
 s_pca, s_two = scores.loc["PCA (pixels)"], scores.loc[TWO_SIDED]
 first = min(labels[ANNEALED], key=onsets[ANNEALED].get) if labels[ANNEALED] else None
+on_ann = [onsets[ANNEALED][j] for j in labels[ANNEALED]]
+# the seed-0 development pilot at four times the budget (transcribed; see the claim check)
+PILOTS = Path(ibcore.__file__).resolve().parents[1] / "results" / "pilots"
+pilot = json.loads((PILOTS / "02_seed0_6000steps.json").read_text())
+# the first book-scale run of seed 0 (same steps, a larger evaluation split and so another data stream)
+first_run = json.loads((PILOTS / "02_seed0_1500steps_10000codes.json").read_text())
 glue_values({
     "steps": cfg.steps, "batch_size": cfg.batch_size, "resolution": cfg.resolution, "n_codes": cfg.n_codes,
     "log_every": cfg.log_every, "active": ACTIVE, "beta": f"{cfg.beta:g}", "recipe": recipe,
@@ -372,41 +393,101 @@ glue_values({
     "encoded": ", ".join(labels[ANNEALED][j] for j in order_ann) or "none",
     "encoded_fixed": ", ".join(labels[FIXED][j] for j in order_fixed) or "none",
     "not_encoded": ", ".join(f for f in names if f not in labels[ANNEALED].values()) or "none",
+    "ramp_steps": f"{ramp_steps:,}", "first_on": min(on_ann, default=float("nan")),
+    "last_on": max(on_ann, default=float("nan")), "left_after": cfg.steps - min(on_ann, default=float("nan")),
+    "rec_fixed": s_fixed.rec_train, "one_fixed": one[FIXED], "beta_start": f"{cfg.beta_start:g}",
+    "one_ann_factor": min(THREE, key=lambda f: 0.0 if shared_top(ANNEALED, f) else scores.loc[ANNEALED, f"gap_{f}"]),
+    "verdict_mig": verdict_by_margin(s_ann.mig - s_fixed.mig, 0.02), "mig_diff": s_ann.mig - s_fixed.mig,
+    "first_sp_ann": first_run["spacing"]["annealed"], "first_sp_fixed": first_run["spacing"]["fixed"],
+    "first_gap_ann": first_run["per_factor_min_gap"]["annealed"], "first_gap_vae": first_run["per_factor_min_gap"]["vae"],
+    "first_mig_ann": first_run["mig"]["annealed"], "first_mig_fixed": first_run["mig"]["fixed"],
+    "pilot_steps": f"{pilot['steps']:,}", "pilot_minutes": pilot["minutes"],
+    "pilot_sp_ann": pilot["spacing"]["annealed"], "pilot_sp_fixed": pilot["spacing"]["fixed"],
+    "pilot_gap_ann": pilot["per_factor_min_gap"]["annealed"], "pilot_gap_fixed": pilot["per_factor_min_gap"]["fixed"],
+    "pilot_mig_ann": pilot["mig"]["annealed"], "pilot_mig_fixed": pilot["mig"]["fixed"],
 })
 
 # %% [markdown]
 # **What we see.** The first latent of the annealed model to switch on encodes {glue:text}`first_factor`
 # (at step {glue:text}`first_step:.0f`); in the order they switched on, its active latents encode
-# {glue:text}`encoded`, and the fixed-β control's {glue:text}`encoded_fixed`. Never encoded by the annealed
-# model: {glue:text}`not_encoded`. MIG: annealed {glue:text}`mig_ann:.3f`, fixed β {glue:text}`mig_fixed:.3f`,
-# plain VAE {glue:text}`mig_vae:.3f`, PCA on the pixels {glue:text}`mig_pca:.3f` (ceiling
-# {glue:text}`mig_ceiling:.3f`). The literature's MIG for β-VAEs on dSprites is roughly 0.1-0.4 after
-# 300,000 GPU steps {cite}`locatello2019challenging`, where the seed moves MIG more than the model does: the
-# comparison of annealed and fixed β below is one seed, and the confirmation seeds pair them.
+# {glue:text}`encoded`, and the fixed-β control's {glue:text}`encoded_fixed`. Factors that are the top factor
+# of none of the annealed model's active latents: {glue:text}`not_encoded`. MIG: annealed
+# {glue:text}`mig_ann:.3f`, fixed β {glue:text}`mig_fixed:.3f`, plain VAE {glue:text}`mig_vae:.3f`, PCA on the
+# pixels {glue:text}`mig_pca:.3f` (ceiling {glue:text}`mig_ceiling:.3f`); annealed minus fixed β is
+# {glue:text}`mig_diff:+.3f` (reported claim "mig", verdict **{glue:text}`verdict_mig`** on this run). The literature's MIG for
+# β-VAEs on dSprites is roughly 0.1-0.4 after 300,000 GPU steps {cite}`locatello2019challenging`, where the
+# seed moves MIG more than the model does; the confirmation seeds give the verdict on each seed, and the
+# sweep counts how often it recurs (not a paired test).
 #
 # **Beside the papers.** Burgess et al. {cite}`burgess2018understanding` (64 px, C raised to 25 nats over
 # 100,000 steps) see the position factors first, then scale, then shape and orientation. At CPU scale
 # ({glue:text}`steps` steps at {glue:text}`resolution` px) the codes stop before shape and orientation: a
-# small sprite's shape and its 40-step orientation are worth little reconstruction at 32 px, and a position
-# step is half a pixel.
+# small sprite's shape and its 40-step orientation are worth little reconstruction at 32 px.
 #
 # ## Claim check
 #
-# Asserted claims hold only with their control failing; thresholds were fixed on seed 0 before the book run
-# and are named above. Reported claims carry a verdict from the rule next to them.
+# This chapter asserts nothing. Its two claims, "spacing" and "per-factor", were asserted with thresholds
+# fixed on seed 0 before the book run (0.1 of training, a normalised gap of 0.2) and controls (fixed β, the
+# plain VAE). The first book-scale run on seed 0 failed both, with their controls failing too, so by the
+# protocol they moved to the reported table, thresholds unchanged. That run differed from the one shown here
+# only in its evaluation split (10,000 held-out images; cut to {glue:text}`n_codes` for time), which also
+# sets the pool the training images are drawn from, and so the data stream. On it the annealed model's
+# switch-ons were {glue:text}`first_sp_ann:.3f` of training apart (fixed β {glue:text}`first_sp_fixed:.3f`),
+# its smallest gap {glue:text}`first_gap_ann:.3f` (plain VAE {glue:text}`first_gap_vae:.3f`) and its MIG
+# {glue:text}`first_mig_ann:.3f` against the control's {glue:text}`first_mig_fixed:.3f`
+# (`results/pilots/02_seed0_1500steps_10000codes.json`, transcribed). Here: spacing
+# {glue:text}`spacing_ann:.3f` against {glue:text}`spacing_fixed:.3f`, smallest gap {glue:text}`one_ann:.3f`
+# ({glue:text}`one_ann_factor`; plain VAE {glue:text}`one_vae:.3f`, fixed β {glue:text}`one_fixed:.3f`), MIG
+# {glue:text}`mig_ann:.3f` against {glue:text}`mig_fixed:.3f`. **On one seed, at this budget, the verdicts
+# follow the data stream**, so no single run decides; the confirmation seeds 1-5 do (Robustness page).
+#
+# **What this budget cannot show.** The β ramp ends at step {glue:text}`ramp_steps`; here the annealed model
+# switches its latents on between steps {glue:text}`first_on:.0f` and {glue:text}`last_on:.0f`, with
+# {glue:text}`left_after:.0f` steps of training left after the first of them, and ends at a reconstruction
+# error of {glue:text}`rec_ann:.1f` nats (the control {glue:text}`rec_fixed:.1f`): a compressed schedule,
+# not "relax slowly". A seed-0 development pilot at {glue:text}`pilot_steps` steps a model
+# ({glue:text}`pilot_minutes` minutes on 2 cores, outside the chapter's budget; numbers transcribed in
+# `results/pilots/02_seed0_6000steps.json`) spaced the annealed model's switch-ons out
+# ({glue:text}`pilot_sp_ann:.3f` of training against the control's {glue:text}`pilot_sp_fixed:.3f`), as the
+# slide predicts; but there the fixed-β control, not the annealed model, gave each factor a latent of its
+# own (smallest gap {glue:text}`pilot_gap_fixed:.3f` against {glue:text}`pilot_gap_ann:.3f`) and the higher
+# MIG ({glue:text}`pilot_mig_fixed:.3f` against {glue:text}`pilot_mig_ann:.3f`). The paper scale keeps the
+# papers' budgets for a GPU. Development choices made on seed 0 besides the thresholds: the annealed model's
+# β from {glue:text}`beta_start` down to the control's {glue:text}`beta` over {glue:text}`ramp_pct:.0f` % of
+# training, the activity line of {glue:text}`active` nats and the 5-log smoothing of the switch-on rule, the
+# book scale's steps and evaluation images (for time). β = {glue:text}`beta` is Higgins et al.'s value at
+# 64 px; at 32 px the same β weighs the KL four times more per pixel (their normalised β is
+# β·(latents)/(pixels)).
 
 # %% tags=["hide-input"]
 claims = Claims(chapter="02", scale=cfg.scale, seed=cfg.seed)
-claims.add("spacing", slide="3-4", claim="annealing spaces the factors' switch-on steps out over "
-           "training (mean spacing >= 0.1 of training)", value=stats.loc[ANNEALED, "spacing"], op=">=",
-           threshold=0.1, unit="fraction of training between successive switch-ons",
-           control=f"the fixed-beta model (beta = {cfg.beta:g} from the first step, same budget and stream)",
-           control_value=stats.loc[FIXED, "spacing"], chosen_on="threshold 0.1 fixed on seed 0 before the book run")
-claims.add("per-factor", slide="3-4", claim="posX, posY and scale each have their own dominant latent "
-           "with a normalised MI gap >= 0.2 (annealed model)", value=one[ANNEALED], op=">=", threshold=0.2,
-           unit="smallest normalised MI gap over posX, posY, scale",
-           control="the plain VAE (beta = 1), same budget and stream", control_value=one[VAE1],
-           chosen_on="threshold 0.2 fixed on seed 0 before the book run")
+# Asserted on seed 0 before the book run; both failed in the first book run with their controls failing too,
+# so (by the protocol, not tuned) they are reported with the verdict rules below, thresholds unchanged.
+SPACING_MIN, GAP_MIN, SPACING_MARGIN = 0.1, 0.2, 0.05
+sp_ann, sp_fixed = stats.loc[ANNEALED, "spacing"], stats.loc[FIXED, "spacing"]
+sp_diff = sp_ann - sp_fixed
+verdict_spacing = ("inconclusive" if np.isnan(sp_diff) else "supports" if sp_ann >= SPACING_MIN and sp_diff > SPACING_MARGIN
+                   else "contradicts" if sp_diff < -SPACING_MARGIN else "inconclusive")
+claims.report("spacing", slide="3-4", claim="annealing spaces the factors' switch-on steps out over training "
+              "(mean spacing >= 0.1 of training), more than fixed beta does", value=sp_ann, op=">=",
+              threshold=SPACING_MIN, unit="mean spacing of switch-ons (fraction of training)",
+              control=f"the fixed-beta model (beta = {cfg.beta:g} from the first step, same budget and stream)",
+              control_value=sp_fixed, verdict=verdict_spacing,
+              rule=f"at this budget: supports if the annealed spacing is >= {SPACING_MIN:g} of training and exceeds "
+                   f"the fixed-beta control's by more than {SPACING_MARGIN:g}; contradicts if it is below the "
+                   f"control's by more than {SPACING_MARGIN:g}; else inconclusive",
+              chosen_on=f"threshold {SPACING_MIN:g} fixed on seed 0 before the book run (asserted then; failed in the first seed-0 book run, 10,000 evaluation images); "
+                        f"the margin {SPACING_MARGIN:g} set after the first book run")
+verdict_gap = ("supports" if one[ANNEALED] >= GAP_MIN and one[VAE1] < GAP_MIN
+               else "contradicts" if one[ANNEALED] < GAP_MIN else "inconclusive")
+claims.report("per-factor", slide="3-4", claim="posX, posY and scale each have their own dominant latent in the "
+              "annealed model, with a normalised MI gap >= 0.2", value=one[ANNEALED], op=">=", threshold=GAP_MIN,
+              unit="smallest normalised MI gap over posX, posY, scale", verdict=verdict_gap,
+              control="the plain VAE (beta = 1), same budget and stream", control_value=one[VAE1],
+              chosen_on="threshold 0.2 fixed on seed 0 before the book run (asserted then; failed in the first seed-0 book run, 10,000 evaluation images)",
+              rule=f"supports if the annealed model reaches {GAP_MIN:g} and the plain VAE (control) does not; "
+                   f"contradicts if the annealed model stays below {GAP_MIN:g}; inconclusive if both reach it "
+                   "(asserted before the book run; failed in the first seed-0 book run)")
 rho_diff = stats.loc[FIXED, "rank corr(onset, final KL)"] - stats.loc[ANNEALED, "rank corr(onset, final KL)"]
 claims.report("order", slide="4", claim="annealing orders the switch-ons by importance (most final KL "
               "first) more than fixed beta does", value=rho_diff, unit="rank corr: fixed minus annealed", op=">",
