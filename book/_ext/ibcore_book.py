@@ -212,7 +212,9 @@ def performance_markdown(results_file: Path) -> str:
     rows += [(f"chapter {c['chapter']} (seconds; {c['source']})", c["seconds"], "") for c in r["chapters"]]
     rows += [(f"peak memory, chapter {c['chapter']} (MiB)", c["peak_rss_mib"], "") for c in r["chapters"]
              if c.get("peak_rss_mib")]
-    rows += [(f"chapter {c['chapter']}, costliest cell {cell['cell']} ({cell['share']:.0%}): `{cell['code']}` (s)",
+    # a "|" in the code would end the table cell: escaped, as GitHub-flavoured tables expect
+    rows += [(f"chapter {c['chapter']}, costliest cell {cell['cell']} ({cell['share']:.0%}): "
+              f"`{cell['code'][:60].replace('|', chr(92) + '|')}` (s)",
               cell["seconds"], "") for c in r["chapters"] for cell in c.get("top_cells", [])[:2]]
     rows += [(f"chapter {c['chapter']} at smoke scale (seconds)", c["seconds"], f"<= {t.get('smoke_seconds', 30.0)}")
              for c in r.get("smoke", [])]
