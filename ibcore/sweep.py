@@ -130,7 +130,7 @@ def _top_level_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def _ibcore_imports(tree: ast.Module, package: str, root: Path) -> list[tuple[str, list[str]]]:
+def _ibcore_imports(tree: ast.Module, package: str) -> list[tuple[str, list[str]]]:
     """``(module, names)`` of every ibcore import in ``tree`` (a module of ``package``), function bodies
     included, except the body of a module-level ``__getattr__`` (lazy re-exports, followed by the importer)."""
     lazy = {id(n) for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "__getattr__"
@@ -157,7 +157,7 @@ def _lazy_imports(tree: ast.Module, package: str, root: Path) -> list[str]:
     for f in tree.body:
         if isinstance(f, ast.FunctionDef) and f.name == "__getattr__":
             sub = ast.Module(body=f.body, type_ignores=[])
-            for mod, names in _ibcore_imports(sub, package, root):
+            for mod, names in _ibcore_imports(sub, package):
                 mods.append(mod)
                 mods += [f"{mod}.{n}" for n in names if _module_file(f"{mod}.{n}", root)]
     return mods
@@ -167,8 +167,9 @@ def library_modules(path: Path, root: Path = ROOT) -> list[Path]:
     """The ``ibcore`` files a chapter (or module) at ``path`` runs: its ibcore imports, followed through the
     library (parent packages included; a lazily re-exported name is followed to the module defining it)."""
     seen: dict[str, Path] = {}
-    queue: list[tuple[str, list[str]]] = _ibcore_imports(ast.parse(path.read_text()), "", root)
+    queue: list[tuple[str, list[str]]] = _ibcore_imports(ast.parse(path.read_text()), "")
     trees: dict[str, ast.Module] = {}
+    packages: dict[str, str] = {}  # module -> the package its relative imports resolve against
 
     def add(name: str) -> None:
         parts = name.split(".")
@@ -179,8 +180,8 @@ def library_modules(path: Path, root: Path = ROOT) -> list[Path]:
                 continue
             seen[mod] = f
             trees[mod] = tree = ast.parse(f.read_text())
-            package = mod if f.name == "__init__.py" else mod.rpartition(".")[0]
-            queue.extend(_ibcore_imports(tree, package, root))
+            packages[mod] = mod if f.name == "__init__.py" else mod.rpartition(".")[0]
+            queue.extend(_ibcore_imports(tree, packages[mod]))
 
     while queue:
         mod, names = queue.pop()
@@ -189,9 +190,7 @@ def library_modules(path: Path, root: Path = ROOT) -> list[Path]:
             if _module_file(f"{mod}.{n}", root):  # from ibcore import info: a module
                 add(f"{mod}.{n}")
             elif mod in trees and n not in _top_level_names(trees[mod]):  # a lazy re-export
-                f = seen[mod]
-                package = mod if f.name == "__init__.py" else mod.rpartition(".")[0]
-                for lazy in _lazy_imports(trees[mod], package, root):
+                for lazy in _lazy_imports(trees[mod], packages[mod], root):
                     add(lazy)
     return sorted(f for m, f in seen.items() if f.name not in TOOLING)
 
