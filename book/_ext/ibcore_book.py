@@ -5,6 +5,12 @@
 - ``book/performance.md`` holds ``<!-- performance -->``, replaced by the table of ``bench/results.json``.
 - ``book/scoreboard.md`` holds the marker ``<!-- scoreboard -->``; at build time it is replaced by a table built
   from the ``claims`` record each chapter glued into its stored ``.ipynb``: nothing is typed by hand.
+- ``book/intro.md`` holds ``<!-- unconfirmed -->``: the lecture's claims the book finds contradicted, fragile
+  or failing, the same list as the scoreboard's.
+- A chapter's closing section holds the directive ``{confirmation-seeds}`` with its number: at build time it
+  becomes the chapter's own rows of ``results/robustness.json`` (k/5, control k/5, median and range, the
+  verdict over the seeds against seed 0's), and a sentence naming the claims the seeds do not confirm. The
+  chapter's prose is a comment to its code, so this block changes neither its outputs nor its sweep key.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ MATHJAX_FILE = "tex-svg-full.js"
 MARKER = "<!-- scoreboard -->"
 ROBUST_MARKER = "<!-- robustness -->"
 PERF_MARKER = "<!-- performance -->"
+UNCONFIRMED_MARKER = "<!-- unconfirmed -->"
+UNCONFIRMED = ("fails", "fails (control holds)", "no control", "fragile", "contradicts", "inconclusive")
 
 
 def _mathjax_source() -> Path:
@@ -100,6 +108,18 @@ def scoreboard_rows(notebooks: list[Path], robustness: dict | None) -> list[dict
     return rows
 
 
+def unconfirmed_markdown(rows: list[dict]) -> str:
+    """A list of the claims whose verdict is not ``holds`` / ``supports`` (worst first), each with its
+    chapter, slide and the seeds' count; "None." when there are none."""
+    bad = [r for r in rows if not r.get("missing") and r["verdict"] in UNCONFIRMED]
+    bad.sort(key=lambda r: (UNCONFIRMED.index(r["verdict"]) if r["verdict"] != "contradicts" else -1, r["chapter"]))
+    if not bad:
+        return "None."
+    return "\n".join(f"- chapter [{r['chapter']}](../notebooks/{r['nb'].stem}.ipynb), slide {r['claim'].get('slide', '')}: "
+                     f"{_cell(r['claim']['claim'])} (**{r['verdict']}**" + (f", seeds {r['seeds']}" if r['seeds'] else "")
+                     + ")" for r in bad)
+
+
 def scoreboard_markdown(notebooks: list[Path], robustness: dict | None = None) -> str:
     """The scoreboard: a count of claims by verdict, the lecture claims found contradicted or unconfirmed,
     and one row per claim (slide, claim, seed-0 value, threshold, control, seeds k/n, verdict)."""
@@ -111,14 +131,7 @@ def scoreboard_markdown(notebooks: list[Path], robustness: dict | None = None) -
              f"confirmation seeds {', '.join(map(str, robustness['seeds']))} at {robustness['scale']} scale "
              f"({len(robustness['runs'])} runs; {len(robustness['failed_runs'])} failed)")
     out = ["**Claims by verdict**: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; {sweep}.", ""]
-    bad = [r for r in rows if not r.get("missing") and r["verdict"] in
-           ("fails", "fails (control holds)", "no control", "fragile", "contradicts", "inconclusive")]
-    out += ["(contradicted-or-unconfirmed)=", "## Contradicted or unconfirmed", ""]
-    if bad:
-        out += [f"- chapter [{r['chapter']}](../notebooks/{r['nb'].stem}.ipynb), slide {r['claim'].get('slide', '')}: "
-                f"{_cell(r['claim']['claim'])} (**{r['verdict']}**)" for r in bad]
-    else:
-        out += ["None."]
+    out += ["(contradicted-or-unconfirmed)=", "## Contradicted or unconfirmed", "", unconfirmed_markdown(rows)]
     out += ["", "## Every claim", "",
             "| ch. | slide | claim | value (seed 0) | threshold | control (seed 0) | seeds k/n | verdict |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -166,6 +179,61 @@ def robustness_markdown(robustness: dict | None, figure: str | None, chapters: l
                    f"{r['evidence']}/{r['n']} | {spread} | **{r['verdict']}** |")
     for f in robustness["failed_runs"]:
         out.append(f"\nFailed run: chapter {f['chapter']}, seed {f['seed']}: `{f['error']}`")
+    return "\n".join(out)
+
+
+def confirmation_markdown(robustness: dict | None, chapter: str, record: dict | None = None) -> str:
+    """A chapter's own rows of the confirmation sweep, for the ``{confirmation-seeds}`` directive.
+
+    ``record``: the chapter's seed-0 claims record (its stored notebook's), to set each claim's seed-0
+    verdict beside the seeds'. Names the claims the seeds do not confirm: fragile asserted claims, and
+    reported claims whose verdict over the seeds is not seed 0's.
+    """
+    rows = [r for r in (robustness or {}).get("claims", []) if str(r["chapter"]) == chapter]
+    if not rows:
+        return ("*No confirmation run of this chapter is stored yet* (`make sweep`): every verdict above rests on "
+                "the development seed 0 alone.")
+    seed0 = {c["id"]: c for c in (record or {}).get("claims", [])}
+    seeds = ", ".join(map(str, robustness["seeds"]))
+    out = [f"The same chapter, unchanged, on the confirmation seeds {seeds} at {robustness['scale']} scale "
+           f"(`results/robustness.json`, written by `python -m ibcore.sweep summarize`; rule: {robustness['rule']}).",
+           "", "| claim | kind | seeds: held / control held / evidence | median [min, max] | seed 0 | seeds |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    fragile, changed, incomplete = [], [], []
+    for r in rows:
+        v = r["value"]
+        spread = "" if v["median"] is None else f"{_num(v['median'])} [{_num(v['min'])}, {_num(v['max'])}] {r['unit']}"
+        ctrl = f"{r['control_held']}/{r['control_n']}" if r.get("control_n") else "-"
+        c0 = seed0.get(r["id"], {})
+        if r["kind"] == "asserted":
+            counts = f"{r['held']}/{r['n']} / {ctrl} / {r['evidence']}/{r['n']}"
+            v0 = "evidence" if c0.get("evidence") else (c0.get("verdict") or "")
+        else:
+            vc = r.get("verdict_counts", {})
+            counts = ", ".join(f"{k} {n}/{r['n']}" for k, n in sorted(vc.items(), key=lambda kv: -kv[1]))
+            v0 = c0.get("verdict") or ""
+        out.append(f"| {r['id']}: {_cell(r['claim'])} | {r['kind']} | {counts} | {spread} | {v0} | **{r['verdict']}** |")
+        if r["verdict"] == "incomplete":
+            incomplete.append(r["id"])
+        elif r["kind"] == "asserted" and r["verdict"] != "robust":
+            fragile.append(r["id"])
+        elif r["kind"] != "asserted" and v0 and r["verdict"] != v0:
+            changed.append(f"{r['id']} ({v0} on seed 0, {r['verdict']} over the seeds)")
+    out.append("")
+    asserted = [r for r in rows if r["kind"] == "asserted"]
+    if fragile:
+        out.append(f"**Fragile:** asserted claim{'s' if len(fragile) > 1 else ''} {', '.join(fragile)} held with "
+                   "{} control failing on fewer seeds than the rule asks: seed 0's verdict is not confirmed.".format(
+                       "their" if len(fragile) > 1 else "its"))
+    elif asserted:
+        out.append("Every asserted claim of this chapter is **robust**: it held, with its control failing, on as "
+                   "many seeds as the rule asks.")
+    if changed:
+        out.append(f"**Not kept by the seeds:** reported claim{'s' if len(changed) > 1 else ''} "
+                   f"{'; '.join(changed)}.")
+    if incomplete:
+        out.append(f"*Incomplete:* claim{'s' if len(incomplete) > 1 else ''} {', '.join(incomplete)} lack "
+                   "confirmation runs of the current code.")
     return "\n".join(out)
 
 
@@ -276,16 +344,48 @@ def _fill_scoreboard(app, docname: str, source: list[str]) -> None:
             figure = "_generated/robustness.png" if robustness_figure(robustness, png) else None
         chapters = sorted(p.name[:2] for p in (Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
         source[0] = source[0].replace(ROBUST_MARKER, robustness_markdown(robustness, figure, chapters))
+    if UNCONFIRMED_MARKER in source[0]:
+        notebooks = sorted((Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        robustness = read_robustness(Path(app.srcdir) / "results" / "robustness.json")
+        source[0] = source[0].replace(UNCONFIRMED_MARKER, unconfirmed_markdown(scoreboard_rows(notebooks, robustness)))
     if PERF_MARKER in source[0]:
         source[0] = source[0].replace(PERF_MARKER, performance_markdown(Path(app.srcdir) / "bench" / "results.json"))
 
 
 def _always_outdated(app, env, added, changed, removed):
     # the scoreboard depends on every chapter's notebook: rebuild it on every build
-    return [d for d in ("book/scoreboard", "book/performance", "book/robustness") if d in env.found_docs]
+    return [d for d in ("book/scoreboard", "book/performance", "book/robustness", "book/intro") if d in env.found_docs]
+
+
+def _confirmation_directive():
+    from docutils import nodes
+    from docutils.statemachine import StringList
+    from sphinx.util.docutils import SphinxDirective
+
+    class ConfirmationSeeds(SphinxDirective):
+        """``{confirmation-seeds} NN``: chapter NN's rows of ``results/robustness.json`` (see the module doc)."""
+
+        required_arguments = 1
+
+        def run(self):
+            chapter = self.arguments[0]
+            if not (len(chapter) == 2 and chapter.isdigit()):
+                raise self.error(f"confirmation-seeds: the argument is a chapter number like 01, got {chapter!r}")
+            srcdir = Path(self.env.srcdir)
+            path = srcdir / "results" / "robustness.json"
+            self.env.note_dependency(str(path))  # the page is rebuilt when the sweep's summary changes
+            nb = srcdir / f"{self.env.docname}.ipynb"
+            record = read_claims(nb) if nb.exists() else None
+            text = confirmation_markdown(read_robustness(path), chapter, record)
+            box = nodes.container(classes=["confirmation-seeds"])
+            self.state.nested_parse(StringList(text.splitlines(), source=str(path)), self.content_offset, box)
+            return [box]
+
+    return ConfirmationSeeds
 
 
 def setup(app):
+    app.add_directive("confirmation-seeds", _confirmation_directive())
     app.connect("config-inited", _set_mathjax)
     app.connect("source-read", _fill_scoreboard)
     app.connect("env-get-outdated", _always_outdated)
