@@ -68,6 +68,22 @@ def _cell(x) -> str:
     return str(x).replace("|", "\\|").replace("\n", " ")
 
 
+def _error_line(error) -> str:
+    """A failed run's error as one short line of inline code: its last non-empty line (the exception, for a
+    traceback), ANSI colours stripped, backticks and table bars removed (they would end the code span)."""
+    import re
+
+    lines = [ln.strip() for ln in re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(error or "")).splitlines() if ln.strip()]
+    line = (lines[-1] if lines else "no error recorded").replace("`", "'").replace("|", "/")
+    return "`" + (line[:157] + "..." if len(line) > 160 else line) + "`"
+
+
+def _seed_verdicts(robust: dict) -> str:
+    """A reported claim's verdicts over the seeds, most frequent first: "contradicts 3/5, inconclusive 2/5"."""
+    vc = robust.get("verdict_counts") or {}
+    return ", ".join(f"{k} {n}/{robust['n']}" for k, n in sorted(vc.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def board_verdict(claim: dict, robust: dict | None) -> tuple[str, str]:
     """(verdict, seeds) for one claim: the seed-0 verdict, overruled by the confirmation seeds when they ran.
 
@@ -83,13 +99,15 @@ def board_verdict(claim: dict, robust: dict | None) -> tuple[str, str]:
             v = "holds (seed 0)"
         else:
             v = "holds" if robust["verdict"] == "robust" else "fragile"
-        seeds = "" if robust is None else f"{robust['evidence']}/{robust['seeds_asked']}"
+        seeds = "" if robust is None else f"{robust['evidence']}/{robust['n']}"
     else:
         v = claim.get("verdict") or "reported"
         if robust is not None and robust.get("verdict") != "incomplete":
             v = robust["verdict"]
-        counts = (robust or {}).get("verdict_counts", {})
-        seeds = "" if robust is None else f"{counts.get(v, 0)}/{robust['seeds_asked']} {v}"
+        # every verdict's count: "inconclusive" over the seeds means no verdict reached the rule's share
+        seeds = "" if robust is None else _seed_verdicts(robust)
+    if robust is not None and robust["n"] < robust["seeds_asked"]:
+        seeds += f" ({robust['n']} of {robust['seeds_asked']} seeds run)"
     return v, seeds
 
 
@@ -108,16 +126,34 @@ def scoreboard_rows(notebooks: list[Path], robustness: dict | None) -> list[dict
     return rows
 
 
+UNCONFIRMED_GROUPS = (("contradicts",), ("fragile",), ("fails", "fails (control holds)", "no control"),
+                      ("inconclusive",))
+UNCONFIRMED_TITLES = ("Contradicted", "Fragile over the confirmation seeds",
+                      "Failing (an asserted claim that is not evidence on seed 0)", "Inconclusive")
+
+
 def unconfirmed_markdown(rows: list[dict]) -> str:
-    """A list of the claims whose verdict is not ``holds`` / ``supports`` (worst first), each with its
-    chapter, slide and the seeds' count; "None." when there are none."""
+    """The claims whose verdict is not ``holds`` / ``supports``, in groups (contradicted, fragile, failing,
+    inconclusive), each with its chapter, slide, id and the seeds' verdicts, or "seed 0 only" where the
+    confirmation seeds have not (all) run; "None." when there are none."""
     bad = [r for r in rows if not r.get("missing") and r["verdict"] in UNCONFIRMED]
-    bad.sort(key=lambda r: (UNCONFIRMED.index(r["verdict"]) if r["verdict"] != "contradicts" else -1, r["chapter"]))
     if not bad:
         return "None."
-    return "\n".join(f"- chapter [{r['chapter']}](../notebooks/{r['nb'].stem}.ipynb), slide {r['claim'].get('slide', '')}: "
-                     f"{_cell(r['claim']['claim'])} (**{r['verdict']}**" + (f", seeds {r['seeds']}" if r['seeds'] else "")
-                     + ")" for r in bad)
+
+    def item(r):
+        seeds = r["seeds"]
+        where = (f"seeds 1-5: {seeds}" if seeds and "seeds run)" not in seeds else
+                 f"seed 0 only, seeds 1-5: {seeds}" if seeds else "seed 0 only")
+        verdict = "" if r["verdict"] in ("contradicts", "fragile", "inconclusive") else f"**{r['verdict']}**; "
+        return (f"- chapter [{r['chapter']}](../notebooks/{r['nb'].stem}.ipynb), slide {r['claim'].get('slide', '')}, "
+                f"claim {_cell(r['claim']['id'])}: {_cell(r['claim']['claim'])} ({verdict}{where})")
+
+    out = []
+    for group, title in zip(UNCONFIRMED_GROUPS, UNCONFIRMED_TITLES):
+        members = sorted((r for r in bad if r["verdict"] in group), key=lambda r: r["chapter"])  # stable
+        if members:
+            out += [f"**{title}** ({len(members)}):", ""] + [item(r) for r in members] + [""]
+    return "\n".join(out).rstrip()
 
 
 def scoreboard_markdown(notebooks: list[Path], robustness: dict | None = None) -> str:
@@ -141,7 +177,7 @@ def scoreboard_markdown(notebooks: list[Path], robustness: dict | None = None) -
             out.append(f"| {link} | | (no claims record of this book's version: re-execute the chapter) | | | | | |")
             continue
         c = r["claim"]
-        unit = f" {c['unit']}" if c.get("unit") else ""
+        unit = f" {_cell(c['unit'])}" if c.get("unit") else ""
         threshold = f"{c['op']} {_num(c['threshold'])}" if c.get("op") else ""
         control = "" if c.get("control") is None else f"{_cell(c['control'])}: {_num(c.get('control_value'))}"
         cells = [link, c.get("slide", ""), f"{c['id']}: {_cell(c['claim'])}", _num(c.get("value")) + unit,
@@ -160,7 +196,11 @@ def robustness_markdown(robustness: dict | None, figure: str | None, chapters: l
            f"rule: {robustness['rule']}. {len(robustness['runs'])} runs, "
            f"{len(robustness['failed_runs'])} failed.", ""]
     swept = {str(r["chapter"]) for r in robustness["runs"]}
-    missing = [c for c in (chapters or []) if c not in swept]
+    all_failed = sorted({str(f["chapter"]) for f in robustness["failed_runs"]} - swept)
+    missing = [c for c in (chapters or []) if c not in swept and c not in all_failed]
+    if all_failed:
+        out[-1:-1] = [f"**Every run failed:** chapter{'s' if len(all_failed) > 1 else ''} {', '.join(all_failed)} "
+                      "(see the failed runs below): their verdicts rest on seed 0 alone.", ""]
     if missing:
         out[-1:-1] = [f"**Not swept yet:** chapter{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
                       "their verdicts rest on the development seed 0 alone."]
@@ -169,16 +209,18 @@ def robustness_markdown(robustness: dict | None, figure: str | None, chapters: l
                 "Every confirmation seed of every claim, as its distance to the threshold in the direction the "
                 "claim predicts, scaled per claim (right of the line: the claim holds). Dots: the claim; "
                 "crosses: its control, which must fall left of the line.", "```", ""]
-    out += ["| ch. | claim | held | control held | evidence | median [min, max] | verdict |",
+    out += ["| ch. | claim | held | control held | evidence (asserted) or verdicts (reported) | median [min, max] | verdict |",
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in robustness["claims"]:
         v = r["value"]
-        spread = "" if v["median"] is None else f"{_num(v['median'])} [{_num(v['min'])}, {_num(v['max'])}] {r['unit']}"
+        spread = "" if v["median"] is None else f"{_num(v['median'])} [{_num(v['min'])}, {_num(v['max'])}] {_cell(r['unit'])}"
         ctrl = f"{r['control_held']}/{r['control_n']}" if r.get("control_n") else "-"
-        out.append(f"| {r['chapter']} | {r['id']}: {_cell(r['claim'])} | {r['held']}/{r['n']} | {ctrl} | "
-                   f"{r['evidence']}/{r['n']} | {spread} | **{r['verdict']}** |")
+        held = f"{r['held']}/{r['n']}" if r.get("op") else "-"
+        out.append(f"| {r['chapter']} | {r['id']}: {_cell(r['claim'])} | {held} | {ctrl} | "
+                   f"{(str(r['evidence']) + '/' + str(r['n'])) if r['kind'] == 'asserted' else _seed_verdicts(r)} | {spread} | "
+                   f"**{r['verdict']}** |")
     for f in robustness["failed_runs"]:
-        out.append(f"\nFailed run: chapter {f['chapter']}, seed {f['seed']}: `{f['error']}`")
+        out.append(f"\nFailed run: chapter {f['chapter']}, seed {f['seed']}: {_error_line(f.get('error'))}")
     return "\n".join(out)
 
 
@@ -186,55 +228,97 @@ def confirmation_markdown(robustness: dict | None, chapter: str, record: dict | 
     """A chapter's own rows of the confirmation sweep, for the ``{confirmation-seeds}`` directive.
 
     ``record``: the chapter's seed-0 claims record (its stored notebook's), to set each claim's seed-0
-    verdict beside the seeds'. Names the claims the seeds do not confirm: fragile asserted claims, and
-    reported claims whose verdict over the seeds is not seed 0's.
+    verdict beside the seeds'. Names the claims the seeds do not confirm: fragile asserted claims, asserted
+    claims that are not evidence on seed 0, reported claims whose verdict over the seeds is not seed 0's,
+    claims whose sweep is incomplete, claims of seed 0 the sweep has no row for (and the reverse), and the
+    chapter's failed runs. "Every asserted claim is robust" is said only when every asserted claim of seed 0
+    has a complete row, robust, and is evidence on seed 0.
     """
     rows = [r for r in (robustness or {}).get("claims", []) if str(r["chapter"]) == chapter]
+    failed = [f for f in (robustness or {}).get("failed_runs", []) if str(f["chapter"]) == chapter]
+    failed_text = [f"**Failed run{'s' if len(failed) > 1 else ''}:** "
+                   + "; ".join(f"seed {f['seed']}: {_error_line(f.get('error'))}" for f in failed)
+                   + " (a failed run counts for no seed; the sweep reruns it)."] if failed else []
     if not rows:
-        return ("*No confirmation run of this chapter is stored yet* (`make sweep`): every verdict above rests on "
-                "the development seed 0 alone.")
+        return "\n\n".join(["*No confirmation run of this chapter is stored yet* (`make sweep`): every verdict "
+                             "above rests on the development seed 0 alone."] + failed_text)
     seed0 = {c["id"]: c for c in (record or {}).get("claims", [])}
     seeds = ", ".join(map(str, robustness["seeds"]))
-    out = [f"The same chapter, unchanged, on the confirmation seeds {seeds} at {robustness['scale']} scale "
-           f"(`results/robustness.json`, written by `python -m ibcore.sweep summarize`; rule: {robustness['rule']}).",
-           "", "| claim | kind | seeds: held / control held / evidence | median [min, max] | seed 0 | seeds |",
-           "| --- | --- | --- | --- | --- | --- |"]
-    fragile, changed, incomplete = [], [], []
+    out = [f"The same chapter's code, unchanged, on the confirmation seeds {seeds} at {robustness['scale']} scale "
+           "(`results/robustness.json`, written by `python -m ibcore.sweep summarize`).",
+           "",
+           f"**The rule:** {robustness['rule']}. *Held*: the value is on the side the slide predicts; "
+           "*evidence*: it held and its control did not. Over the seeds, a reported claim is *inconclusive* "
+           "when no single verdict reached that share (its seeds' verdicts are listed).",
+           ""]
+    if record is not None and record.get("scale") not in (None, robustness["scale"]):
+        out += [f"*Seed 0 ran at {record['scale']} scale, the seeds at {robustness['scale']}*: the two verdicts "
+                "are not comparable.", ""]
+    out += ["| claim | predicted | held | control held | evidence (asserted) or verdicts (reported) "
+            "| median [min, max] | verdict, seed 0 | verdict, seeds |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    fragile, changed, incomplete, seed0_fails = [], [], [], []
     for r in rows:
         v = r["value"]
-        spread = "" if v["median"] is None else f"{_num(v['median'])} [{_num(v['min'])}, {_num(v['max'])}] {r['unit']}"
+        unit = _cell(r.get("unit") or "")
+        spread = "" if v["median"] is None else f"{_num(v['median'])} [{_num(v['min'])}, {_num(v['max'])}] {unit}"
+        predicted = f"{r['op']} {_num(r['threshold'])}" if r.get("op") and r.get("threshold") is not None else ""
+        held = f"{r['held']}/{r['n']}" if r.get("op") else "-"
         ctrl = f"{r['control_held']}/{r['control_n']}" if r.get("control_n") else "-"
-        c0 = seed0.get(r["id"], {})
+        c0 = seed0.get(r["id"])
         if r["kind"] == "asserted":
-            counts = f"{r['held']}/{r['n']} / {ctrl} / {r['evidence']}/{r['n']}"
-            v0 = "evidence" if c0.get("evidence") else (c0.get("verdict") or "")
+            evid = f"{r['evidence']}/{r['n']}"
+            v0 = "" if c0 is None else ("evidence" if c0.get("evidence") else (c0.get("verdict") or "fails"))
         else:
-            vc = r.get("verdict_counts", {})
-            counts = ", ".join(f"{k} {n}/{r['n']}" for k, n in sorted(vc.items(), key=lambda kv: -kv[1]))
-            v0 = c0.get("verdict") or ""
-        out.append(f"| {r['id']}: {_cell(r['claim'])} | {r['kind']} | {counts} | {spread} | {v0} | **{r['verdict']}** |")
+            evid = _seed_verdicts(r)
+            v0 = "" if c0 is None else (c0.get("verdict") or "")
+        if c0 is None and record is not None:
+            v0 = "(not on seed 0)"
+        n_note = f" ({r['n']} of {r['seeds_asked']} seeds run)" if r["n"] < r["seeds_asked"] else ""
+        out.append(f"| {_cell(r['id'])} ({r['kind']}): {_cell(r['claim'])} | {predicted} | {held} | {ctrl} | "
+                   f"{evid} | {spread} | {v0} | **{r['verdict']}**{n_note} |")
         if r["verdict"] == "incomplete":
-            incomplete.append(r["id"])
+            incomplete.append(_cell(r["id"]))
         elif r["kind"] == "asserted" and r["verdict"] != "robust":
-            fragile.append(r["id"])
-        elif r["kind"] != "asserted" and v0 and r["verdict"] != v0:
-            changed.append(f"{r['id']} ({v0} on seed 0, {r['verdict']} over the seeds)")
+            fragile.append(_cell(r["id"]))
+        elif r["kind"] != "asserted" and v0 and c0 is not None and r["verdict"] != v0:
+            changed.append(f"{_cell(r['id'])} ({v0} on seed 0, {r['verdict']} over the seeds)")
+        if r["kind"] == "asserted" and c0 is not None and not c0.get("evidence"):
+            seed0_fails.append(f"{_cell(r['id'])} ({v0} on seed 0)")
     out.append("")
-    asserted = [r for r in rows if r["kind"] == "asserted"]
+    swept = {r["id"] for r in rows}
+    not_swept = [_cell(i) for i, c in seed0.items() if i not in swept]
+    not_on_seed0 = [_cell(r["id"]) for r in rows if record is not None and r["id"] not in seed0]
+    asserted0 = [i for i, c in seed0.items() if c.get("kind") == "asserted"] if record is not None else \
+        [r["id"] for r in rows if r["kind"] == "asserted"]
+    all_robust = (asserted0 and not fragile and not seed0_fails
+                  and all(any(r["id"] == i and r["verdict"] == "robust" for r in rows) for i in asserted0))
+    s = lambda xs: "s" if len(xs) > 1 else ""  # noqa: E731
     if fragile:
-        out.append(f"**Fragile:** asserted claim{'s' if len(fragile) > 1 else ''} {', '.join(fragile)} held with "
+        out.append(f"**Fragile:** asserted claim{s(fragile)} {', '.join(fragile)} held with "
                    "{} control failing on fewer seeds than the rule asks: seed 0's verdict is not confirmed.".format(
                        "their" if len(fragile) > 1 else "its"))
-    elif asserted:
-        out.append("Every asserted claim of this chapter is **robust**: it held, with its control failing, on as "
-                   "many seeds as the rule asks.")
+    if seed0_fails:
+        out.append(f"**Not evidence on seed 0:** asserted claim{s(seed0_fails)} {'; '.join(seed0_fails)}: "
+                   "whatever the seeds say, the chapter's own run does not support it.")
+    if all_robust:
+        out.append("Every asserted claim of this chapter is **robust**: it held, with its control failing, on "
+                   "seed 0 and on as many confirmation seeds as the rule asks.")
     if changed:
-        out.append(f"**Not kept by the seeds:** reported claim{'s' if len(changed) > 1 else ''} "
-                   f"{'; '.join(changed)}.")
+        out.append(f"**Not kept by the seeds:** reported claim{s(changed)} {'; '.join(changed)}.")
     if incomplete:
-        out.append(f"*Incomplete:* claim{'s' if len(incomplete) > 1 else ''} {', '.join(incomplete)} lack "
-                   "confirmation runs of the current code.")
-    return "\n".join(out)
+        out.append(f"*Incomplete:* claim{s(incomplete)} {', '.join(incomplete)} "
+                   f"{'lack' if len(incomplete) > 1 else 'lacks'} confirmation runs of the current code on some "
+                   "seeds: no verdict over the seeds yet.")
+    if not_swept:
+        out.append(f"*Not in the sweep:* claim{s(not_swept)} {', '.join(not_swept)} of seed 0 "
+                   f"{'have' if len(not_swept) > 1 else 'has'} no confirmation row: "
+                   "{} verdict rests on seed 0 alone.".format("their" if len(not_swept) > 1 else "its"))
+    if not_on_seed0:
+        out.append(f"*Not on seed 0:* claim{s(not_on_seed0)} {', '.join(not_on_seed0)} of the sweep "
+                   f"{'are' if len(not_on_seed0) > 1 else 'is'} not in this page's seed-0 record "
+                   "(the stored notebook is older than the sweep's code: re-execute it).")
+    return "\n\n".join(["\n".join(out)] + failed_text)
 
 
 def robustness_figure(robustness: dict, path: Path) -> bool:
@@ -358,6 +442,8 @@ def _always_outdated(app, env, added, changed, removed):
 
 
 def _confirmation_directive():
+    import re
+
     from docutils import nodes
     from docutils.statemachine import StringList
     from sphinx.util.docutils import SphinxDirective
@@ -369,8 +455,12 @@ def _confirmation_directive():
 
         def run(self):
             chapter = self.arguments[0]
-            if not (len(chapter) == 2 and chapter.isdigit()):
+            page = Path(self.env.docname).name[:2]
+            if not re.fullmatch(r"[0-9]{2}", chapter):
                 raise self.error(f"confirmation-seeds: the argument is a chapter number like 01, got {chapter!r}")
+            if re.fullmatch(r"[0-9]{2}", page) and chapter != page:
+                # the seed-0 column is read from this page's notebook: another chapter's rows would mismatch it
+                raise self.error(f"confirmation-seeds: chapter {chapter} on the page of chapter {page}")
             srcdir = Path(self.env.srcdir)
             path = srcdir / "results" / "robustness.json"
             self.env.note_dependency(str(path))  # the page is rebuilt when the sweep's summary changes
