@@ -55,7 +55,8 @@ def test_confirmation_block_names_fragile_and_changed_claims():
     assert "**Fragile:** asserted claim 2 held" in text
     assert "**Not kept by the seeds:** reported claim 3 (supports on seed 0, inconclusive over the seeds)" in text
     assert "claim 9" not in text  # another chapter's claim
-    assert "| 3 (reported): claim 3 | > 0 | 5/5 | - | supports 3/5, contradicts 2/5 |" in text
+    assert "| 3 (reported): claim 3 (predicted: > 0) | held 5/5; supports 3/5, contradicts 2/5 |" in text
+    assert "| 2 (asserted): claim 2 (predicted: > 0) | held 5/5, control held 0/5, evidence 3/5 |" in text
     assert "**The rule:** r." in text
     record1 = {"claims": record["claims"][:1]}
     robust = confirmation_markdown(dict(summary, claims=summary["claims"][:1]), "02", record1)
@@ -100,7 +101,7 @@ def test_confirmation_block_says_robust_only_when_every_asserted_claim_is():
     assert "Every asserted claim" not in text and "**Not evidence on seed 0:** asserted claim 1 (control holds" in text
     extra = confirmation_markdown(dict(base, claims=[_row("1", "asserted", "robust"), _row("3", "asserted", "robust")]),
                                   "02", {"claims": rec["claims"][:1]})
-    assert "*Not on seed 0:* claim 3" in extra and "| (not on seed 0) |" in extra
+    assert "*Not on seed 0:* claim 3" in extra and "| (not on seed 0) → **robust** |" in extra
 
 
 def test_confirmation_block_names_failed_runs_and_escapes_cells():
@@ -111,7 +112,7 @@ def test_confirmation_block_names_failed_runs_and_escapes_cells():
     assert "No confirmation run" in text and "**Failed run:** seed 3: `RuntimeError: bad 'x' / y`" in text
     row = dict(_row("1", "asserted", "robust"), unit="bits of H(y|z)", claim="a | b")
     text = confirmation_markdown(dict(base, claims=[row]), "02", None)
-    assert "| 1 (asserted): a \\| b |" in text and "H(y\\|z) |" in text and "seed 3" in text
+    assert "| 1 (asserted): a \\| b (predicted: > 0) |" in text and "H(y\\|z) |" in text and "seed 3" in text
     page = robustness_markdown(dict(base, claims=[row]), None)
     assert "H(y\\|z) |" in page and "`RuntimeError: bad 'x' / y`" in page and "\x1b" not in page
 

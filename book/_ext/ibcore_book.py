@@ -254,9 +254,9 @@ def confirmation_markdown(robustness: dict | None, chapter: str, record: dict | 
     if record is not None and record.get("scale") not in (None, robustness["scale"]):
         out += [f"*Seed 0 ran at {record['scale']} scale, the seeds at {robustness['scale']}*: the two verdicts "
                 "are not comparable.", ""]
-    out += ["| claim | predicted | held | control held | evidence (asserted) or verdicts (reported) "
-            "| median [min, max] | verdict, seed 0 | verdict, seeds |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    # four columns: eight did not fit the text column (the claim's words were squeezed to one per line)
+    out += ["| claim (what the slide predicts) | on the seeds | median [min, max] | verdict: seed 0 → seeds |",
+            "| --- | --- | --- | --- |"]
     fragile, changed, incomplete, seed0_fails = [], [], [], []
     for r in rows:
         v = r["value"]
@@ -275,8 +275,11 @@ def confirmation_markdown(robustness: dict | None, chapter: str, record: dict | 
         if c0 is None and record is not None:
             v0 = "(not on seed 0)"
         n_note = f" ({r['n']} of {r['seeds_asked']} seeds run)" if r["n"] < r["seeds_asked"] else ""
-        out.append(f"| {_cell(r['id'])} ({r['kind']}): {_cell(r['claim'])} | {predicted} | {held} | {ctrl} | "
-                   f"{evid} | {spread} | {v0} | **{r['verdict']}**{n_note} |")
+        tally = (f"held {held}, control held {ctrl}, evidence {evid}" if r["kind"] == "asserted" else
+                 (f"held {held}; " if r.get("op") else "") + evid)
+        out.append(f"| {_cell(r['id'])} ({r['kind']}): {_cell(r['claim'])}"
+                   + (f" (predicted: {predicted})" if predicted else "") + f" | {tally} | {spread} | "
+                   f"{v0 or '-'} → **{r['verdict']}**{n_note} |")
         if r["verdict"] == "incomplete":
             incomplete.append(_cell(r["id"]))
         elif r["kind"] == "asserted" and r["verdict"] != "robust":
@@ -285,7 +288,7 @@ def confirmation_markdown(robustness: dict | None, chapter: str, record: dict | 
             changed.append(f"{_cell(r['id'])} ({v0} on seed 0, {r['verdict']} over the seeds)")
         if r["kind"] == "asserted" and c0 is not None and not c0.get("evidence"):
             seed0_fails.append(f"{_cell(r['id'])} ({v0} on seed 0)")
-    out.append("")
+    table_end = len(out)  # what follows are sentences, one paragraph each
     swept = {r["id"] for r in rows}
     not_swept = [_cell(i) for i, c in seed0.items() if i not in swept]
     not_on_seed0 = [_cell(r["id"]) for r in rows if record is not None and r["id"] not in seed0]
@@ -318,7 +321,7 @@ def confirmation_markdown(robustness: dict | None, chapter: str, record: dict | 
         out.append(f"*Not on seed 0:* claim{s(not_on_seed0)} {', '.join(not_on_seed0)} of the sweep "
                    f"{'are' if len(not_on_seed0) > 1 else 'is'} not in this page's seed-0 record "
                    "(the stored notebook is older than the sweep's code: re-execute it).")
-    return "\n\n".join(["\n".join(out)] + failed_text)
+    return "\n\n".join(["\n".join(out[:table_end])] + out[table_end:] + failed_text)
 
 
 def robustness_figure(robustness: dict, path: Path) -> bool:
