@@ -212,6 +212,14 @@ def contract_problems(chapter: Path) -> list[str]:
         problems.append(f"{ipynb.name}: does not open with a markdown title")
     if "{cite}" not in "".join(c.source for c in nb.cells if c.cell_type == "markdown"):
         problems.append(f"{ipynb.name}: cites no paper ({{cite}})")
+    # the confirmation seeds' verdicts are shown in the chapter itself, after its claim check (issue 21)
+    last_check = max((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and CHECK_MARKER in c.source),
+                     default=None)
+    directive = f"```{{confirmation-seeds}} {chapter.name[:2]}"
+    if last_check is not None and not any(directive in c.source for c in nb.cells[last_check + 1:]
+                                          if c.cell_type == "markdown"):
+        problems.append(f"{ipynb.name}: no markdown cell after the claim check holds {directive}``` "
+                        "(the confirmation seeds' verdicts)")
     return problems
 
 

@@ -48,6 +48,26 @@ def test_list_parameters_are_validated_by_name(chapter):
     assert notebooks.parameter_problems(chapter) == []
 
 
+def test_contract_asks_for_the_confirmation_block(tmp_path):
+    """A chapter without its ``{confirmation-seeds} NN`` block after the claim check breaks the contract,
+    and so does one that shows another chapter's block."""
+    import nbformat
+
+    chapter = CHAPTERS[0]
+    nb = nbformat.read(chapter.with_suffix(".ipynb"), as_version=4)
+    block = [c for c in nb.cells if c.cell_type == "markdown" and "{confirmation-seeds}" in c.source]
+    assert len(block) == 1
+    for cells, what in ((nb.cells[:nb.cells.index(block[0])], "missing"),
+                        (nb.cells[:-1] + [nbformat.v4.new_markdown_cell(block[0].source.replace(
+                            f"}} {chapter.name[:2]}", "} 99"))], "another chapter's")):
+        broken = nbformat.v4.new_notebook(cells=cells, metadata=nb.metadata)
+        target = tmp_path / what.replace(" ", "_").replace("'", "") / chapter.name
+        target.parent.mkdir()
+        nbformat.write(broken, target.with_suffix(".ipynb"))
+        problems = contract_problems(target)
+        assert any("confirmation-seeds" in p for p in problems), (what, problems)
+
+
 def test_pairing_check_catches_an_edited_py(tmp_path, monkeypatch):
     chapter = CHAPTERS[0]
     for suffix in (".py", ".ipynb"):
