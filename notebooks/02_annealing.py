@@ -439,7 +439,7 @@ glue_values({
 # {glue:text}`spacing_ann:.3f` against {glue:text}`spacing_fixed:.3f`, smallest gap {glue:text}`one_ann:.3f`
 # ({glue:text}`one_ann_factor`; plain VAE {glue:text}`one_vae:.3f`, fixed β {glue:text}`one_fixed:.3f`), MIG
 # {glue:text}`mig_ann:.3f` against {glue:text}`mig_fixed:.3f`. **On one seed, at this budget, the verdicts
-# follow the data stream**, so no single run decides; the confirmation seeds 1-5 do (Robustness page).
+# follow the data stream**, so no single run decides; the confirmation seeds 1-5 do (the last section of this chapter).
 #
 # **What this budget cannot show.** The β ramp ends at step {glue:text}`ramp_steps`; here the annealed model
 # switches its latents on between steps {glue:text}`first_on:.0f` and {glue:text}`last_on:.0f`, with
