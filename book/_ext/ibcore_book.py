@@ -24,7 +24,6 @@ MARKER = "<!-- scoreboard -->"
 ROBUST_MARKER = "<!-- robustness -->"
 PERF_MARKER = "<!-- performance -->"
 UNCONFIRMED_MARKER = "<!-- unconfirmed -->"
-UNCONFIRMED = ("fails", "fails (control holds)", "no control", "fragile", "contradicts", "inconclusive")
 
 
 def _mathjax_source() -> Path:
@@ -126,10 +125,12 @@ def scoreboard_rows(notebooks: list[Path], robustness: dict | None) -> list[dict
     return rows
 
 
-UNCONFIRMED_GROUPS = (("contradicts",), ("fragile",), ("fails", "fails (control holds)", "no control"),
-                      ("inconclusive",))
-UNCONFIRMED_TITLES = ("Contradicted", "Fragile over the confirmation seeds",
-                      "Failing (an asserted claim that is not evidence on seed 0)", "Inconclusive")
+# (title, verdicts) of the list of claims the book does not confirm, in the order shown
+UNCONFIRMED_GROUPS = (("Contradicted", ("contradicts",)), ("Fragile over the confirmation seeds", ("fragile",)),
+                      ("Failing (an asserted claim that is not evidence on seed 0)",
+                       ("fails", "fails (control holds)", "no control")),
+                      ("Inconclusive", ("inconclusive",)))
+UNCONFIRMED = {v for _, verdicts in UNCONFIRMED_GROUPS for v in verdicts}
 
 
 def unconfirmed_markdown(rows: list[dict]) -> str:
@@ -149,7 +150,7 @@ def unconfirmed_markdown(rows: list[dict]) -> str:
                 f"claim {_cell(r['claim']['id'])}: {_cell(r['claim']['claim'])} ({verdict}{where})")
 
     out = []
-    for group, title in zip(UNCONFIRMED_GROUPS, UNCONFIRMED_TITLES):
+    for title, group in UNCONFIRMED_GROUPS:
         members = sorted((r for r in bad if r["verdict"] in group), key=lambda r: r["chapter"])  # stable
         if members:
             out += [f"**{title}** ({len(members)}):", ""] + [item(r) for r in members] + [""]
@@ -419,24 +420,27 @@ def performance_markdown(results_file: Path) -> str:
 
 
 def _fill_scoreboard(app, docname: str, source: list[str]) -> None:
-    if MARKER in source[0]:
-        notebooks = sorted((Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        robustness = read_robustness(Path(app.srcdir) / "results" / "robustness.json")
-        source[0] = source[0].replace(MARKER, scoreboard_markdown(notebooks, robustness))
-    if ROBUST_MARKER in source[0]:
-        robustness = read_robustness(Path(app.srcdir) / "results" / "robustness.json")
-        figure = None
-        if robustness is not None:
-            png = Path(app.srcdir) / "book" / "_generated" / "robustness.png"
-            figure = "_generated/robustness.png" if robustness_figure(robustness, png) else None
-        chapters = sorted(p.name[:2] for p in (Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        source[0] = source[0].replace(ROBUST_MARKER, robustness_markdown(robustness, figure, chapters))
-    if UNCONFIRMED_MARKER in source[0]:
-        notebooks = sorted((Path(app.srcdir) / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-        robustness = read_robustness(Path(app.srcdir) / "results" / "robustness.json")
-        source[0] = source[0].replace(UNCONFIRMED_MARKER, unconfirmed_markdown(scoreboard_rows(notebooks, robustness)))
+    if any(m in source[0] for m in (MARKER, ROBUST_MARKER, UNCONFIRMED_MARKER)):
+        _fill_claim_markers(Path(app.srcdir), source)
     if PERF_MARKER in source[0]:
         source[0] = source[0].replace(PERF_MARKER, performance_markdown(Path(app.srcdir) / "bench" / "results.json"))
+
+
+def _fill_claim_markers(src: Path, source: list[str]) -> None:
+    """The pages built from the chapters' records and the sweep's summary, read once per page."""
+    notebooks = sorted((src / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    robustness = read_robustness(src / "results" / "robustness.json")
+    if MARKER in source[0]:
+        source[0] = source[0].replace(MARKER, scoreboard_markdown(notebooks, robustness))
+    if ROBUST_MARKER in source[0]:
+        figure = None
+        if robustness is not None:
+            png = src / "book" / "_generated" / "robustness.png"
+            figure = "_generated/robustness.png" if robustness_figure(robustness, png) else None
+        chapters = [p.name[:2] for p in notebooks]
+        source[0] = source[0].replace(ROBUST_MARKER, robustness_markdown(robustness, figure, chapters))
+    if UNCONFIRMED_MARKER in source[0]:
+        source[0] = source[0].replace(UNCONFIRMED_MARKER, unconfirmed_markdown(scoreboard_rows(notebooks, robustness)))
 
 
 def _always_outdated(app, env, added, changed, removed):
