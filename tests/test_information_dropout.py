@@ -1,6 +1,8 @@
 """Chapter 4's pieces: the Information Dropout layer, its network and loss."""
 
 
+import math
+
 import pytest
 import torch
 from torch.distributions import LogNormal, kl_divergence
@@ -70,3 +72,42 @@ def test_per_unit_convention_divides_each_layer_by_its_units():
         information_dropout_loss(logits, y, kls, beta=0.1, units=[20])
     net = IDConvNet(ConvNetConfig(channels=(8, 16)))
     assert net.forward_all(torch.rand(2, 1, 32, 32))["units"] == [8 * 16 * 16, 16 * 8 * 8]
+
+
+def test_fixed_noise_has_the_given_scale_and_no_learned_noise():
+    from ibcore.fixed_noise import FixedNoise, fixed_noise_convnet
+
+    torch.manual_seed(0)
+    layer = FixedNoise(0.3)
+    h = torch.full((20000, 1, 1, 1), 2.0)
+    z, kl, alpha = layer(h, sample=True)
+    # log z = log relu(h) + 0.3 eps: the spread of log z is alpha, its centre log 2
+    assert torch.log(z).std().item() == pytest.approx(0.3, rel=0.03)
+    assert torch.log(z).mean().item() == pytest.approx(math.log(2.0), abs=0.01)
+    assert torch.allclose(kl, torch.full((20000,), -math.log(0.3)))
+    assert torch.equal(layer(h, sample=False)[0], h)  # the median in eval mode
+    assert list(layer.parameters()) == []
+    net = fixed_noise_convnet(ConvNetConfig(canvas=32), [0.1, 0.2, 0.3, 0.4])
+    out = net.forward_all(torch.rand(3, 1, 32, 32), sample=True)
+    assert [float(a.unique()) for a in out["alpha"]] == pytest.approx([0.1, 0.2, 0.3, 0.4])
+    # nothing in the noise is trainable: only convs, norms and head
+    assert not any(name.startswith("drops.") for name, _ in net.named_parameters())
+    with pytest.raises(ValueError, match="alphas"):
+        fixed_noise_convnet(ConvNetConfig(canvas=32), [0.1, 0.2])
+    with pytest.raises(ValueError, match="alpha"):
+        FixedNoise(0.0)
+
+
+def test_sampled_accuracy_draws_the_noise_and_matches_without_it():
+    from ibcore.fixed_noise import fixed_noise_convnet, sampled_accuracy
+    from ibcore.train import accuracy
+
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 1, 32, 32), torch.randint(10, (64,))
+    quiet = fixed_noise_convnet(ConvNetConfig(canvas=32), [1e-6] * 4).eval()
+    assert sampled_accuracy(quiet, x, y) == accuracy(quiet, x, y)  # negligible noise: same predictions
+    loud = fixed_noise_convnet(ConvNetConfig(canvas=32), [5.0] * 4).eval()
+    with torch.no_grad():
+        a = loud.head(loud.blocks(x, sample=True)[-1].flatten(1)).argmax(1)
+        b = loud.head(loud.blocks(x, sample=True)[-1].flatten(1)).argmax(1)
+    assert not torch.equal(a, b)  # the noise is drawn, so two draws differ
