@@ -5,7 +5,8 @@ and the image. The lecture's claim (slides 8-9) is that this learned noise remov
 selectively, more than task information. Any multiplicative noise removes some information of every kind;
 the control that separates "learned where" from "noise at all" is a network whose noise has the same size
 but is not learned: z = relu(h) * exp(alpha_k * eps), eps ~ N(0, 1), with one constant alpha_k per block,
-matched to a trained Information Dropout network's mean alpha of that block.
+matched to a trained Information Dropout network's alpha in that block (chapter 4 matches the mean over the
+units that are active, relu(h) > 0).
 
 ``FixedNoise`` has :class:`ibcore.models.InformationDropout`'s interface (``forward(h, sample)`` returns
 ``(z, kl, alpha)``), so a :class:`ibcore.models.IDConvNet` whose layers are swapped for it is trained,

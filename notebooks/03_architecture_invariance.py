@@ -63,6 +63,7 @@ from ibcore import plots
 from ibcore.claims import Claims, glue_values, verdict_by_margin
 from ibcore.data import CLUTTER_NUISANCES, ClutteredDigits
 from ibcore.info.probes import PROBE_C_GRID, PROBE_FOLDS, block_representations, probe_blocks
+from ibcore.info.selectivity import nuisance_bits, selectivity
 from ibcore.models import ConvNet, ConvNetConfig
 from ibcore.runtime import seed_everything
 from ibcore.fixed_noise import sampled_accuracy
@@ -263,21 +264,13 @@ m["maxpool_minus_plain"] = m["noise_best_max-pool"] - m["noise_best_plain"]
 m["dropout_minus_plain"] = m["noise_best_dropout"] - m["noise_best_plain"]
 m["dropout_task_minus_plain"] = m["task_dropout"] - m["task_plain"]
 NUISANCE_SUM = ["noise", "clutter", "distractor"]  # position is the pooling claim's
-
-
-def selectivity_vs_plain(arch: str) -> float:
-    """Share of the plain net's last-block nuisance bits (noise + clutter + distractor, each clipped at 0) that
-    ``arch`` loses, minus the share of its task bits that ``arch`` loses (linear probe, same estimator for all;
-    the plain side floored at 0.05 bits). > 0: ``arch`` drops nuisance more than task, as the slide says."""
-    lost = lambda after, before: 1 - max(after, 0.0) / max(before, 0.05)  # noqa: E731
-    nuis = lambda a: sum(max(lin_bits(a, last, t), 0.0) for t in NUISANCE_SUM)  # noqa: E731
-    return lost(nuis(arch), nuis("plain")) - lost(lin_bits(arch, last, "task"), lin_bits("plain", last, "task"))
-
-
+# each architecture's last block, linear probe (the same estimator for all), against the plain net's:
+# share of nuisance bits lost minus share of task bits lost (`ibcore.info.selectivity`)
+last_bits = {name: {t: lin_bits(name, last, t) for t in ["task"] + NUISANCE_SUM} for name in ARCHS}
+for name in ARCHS:
+    m[f"nuis_{name}"] = nuisance_bits(last_bits[name], NUISANCE_SUM)
 for name in ("max-pool", "dropout"):
-    m[f"nuis_{name}"] = sum(max(lin_bits(name, last, t), 0.0) for t in NUISANCE_SUM)
-    m[f"selectivity_{name}"] = selectivity_vs_plain(name)
-m["nuis_plain"] = sum(max(lin_bits("plain", last, t), 0.0) for t in NUISANCE_SUM)
+    m[f"selectivity_{name}"] = selectivity(last_bits[name], last_bits["plain"], NUISANCE_SUM)
 m["pool_margin"] = 0.1
 m["verdict_pool"] = verdict_by_margin(m["pos_global"] - 0.3, m["pool_margin"], direction=-1)
 m["verdict_maxpool"] = verdict_by_margin(m["selectivity_max-pool"], 0.1)

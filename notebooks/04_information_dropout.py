@@ -71,6 +71,7 @@ from ibcore.claims import Claims, glue_values, verdict_by_margin
 from ibcore.data import CLUTTER_NUISANCES, ClutteredDigits
 from ibcore.fixed_noise import fixed_noise_convnet, sampled_accuracy
 from ibcore.info import block_representations, probe_blocks
+from ibcore.info.selectivity import nuisance_bits, selectivity
 from ibcore.losses import information_dropout_loss
 from ibcore.models import ConvNetConfig, IDConvNet
 from ibcore.train import accuracy, reestimate_batchnorm, train_classifier
@@ -107,16 +108,19 @@ targets_test = {"task": data.y_test, **{k: data.nuisances_test[k] for k in CLUTT
 # second view, the noise-free $f(x)$.
 
 # %%
+def ramp(step: int) -> float:
+    """The bottleneck's schedule: 0 at the first step, 1 from half of training on (linear in between)."""
+    return min(1.0, step / (0.5 * cfg.epochs * (cfg.n_train // cfg.batch_size)))
+
+
 def train_id(beta: float, seed: int, prior: str = "log-uniform", convention: str | None = None):
     """An Information Dropout network at ``beta`` (ramped in over the first half of training)."""
     convention = convention or cfg.convention
-    total = cfg.epochs * (cfg.n_train // cfg.batch_size)
 
     def loss_fn(model, xb, yb, step):
         out = model.forward_all(xb)
-        ramp = min(1.0, step / (0.5 * total))
         units = out["units"] if convention == "unit" else None
-        return information_dropout_loss(out["logits"], yb, out["kl"], beta * ramp, units=units)
+        return information_dropout_loss(out["logits"], yb, out["kl"], beta * ramp(step), units=units)
 
     return train_classifier(lambda: IDConvNet(arch, prior=prior), data.x_train, data.y_train, epochs=cfg.epochs,
                             batch_size=cfg.batch_size, lr=cfg.lr, seed=seed, device=cfg.device, loss_fn=loss_fn,
@@ -167,16 +171,15 @@ for beta in cfg.betas:
 # network at the chosen beta (mean alpha over the units that are active, relu(h) > 0: the only ones the noise acts on)
 matched_alphas = [rows[[(r["beta"], r["seed"]) for r in rows].index((cfg.beta_chosen, cfg.seed))][f"alpha_active_{i + 1}"]
                   for i in range(depth)]
-alpha_start = float(runs[(0.0, cfg.seed)].drops[0].alpha_min
-                    + runs[(0.0, cfg.seed)].drops[0].alpha_max * torch.sigmoid(torch.tensor(-2.0)))  # learned alpha at step 0
+with torch.no_grad():  # the learned network's alpha at step 0: its layer's alpha on any input, at initialisation
+    alpha_start = float(IDConvNet(arch).drops[0](torch.zeros(1, arch.channels[0], 1, 1))[2][0, 0, 0, 0])
 
 
 def fixed_loss(model, xb, yb, step):
     """Cross-entropy; the fixed alphas ramp from the learned network's initial alpha to their matched values over
     the first half of training, on the schedule on which the learned network's beta ramps in."""
-    ramp = min(1.0, step / (0.5 * cfg.epochs * (cfg.n_train // cfg.batch_size)))
     for drop, a in zip(model.drops, matched_alphas):
-        drop.alpha.fill_(alpha_start + ramp * (a - alpha_start))
+        drop.alpha.fill_(alpha_start + ramp(step) * (a - alpha_start))
     ce = F.cross_entropy(model(xb), yb)
     return {"loss": ce, "ce": ce}
 
@@ -378,7 +381,7 @@ noisy_last = noisy[noisy.layer == last].pivot(index="beta", columns="target", va
 clean_last = per_beta[(per_beta.representation != "noisy z") & (per_beta.layer == last)].pivot(
     index="beta", columns="target", values="bits")
 # a held-out probe estimate is a lower bound with a bias; below zero it is "no evidence", so clip at 0
-nuis_last = noisy_last[NUISANCES].clip(lower=0).sum(axis=1)
+nuis_last = noisy_last.apply(nuisance_bits, axis=1, nuisances=NUISANCES)
 alphas_chosen = ida.loc[cfg.beta_chosen, alpha_cols].to_numpy(dtype=float)
 active_cols = [f"alpha_active_{i + 1}" for i in range(depth)]
 alphas_active = ida_rows[ida_rows.beta == cfg.beta_chosen][active_cols].mean().to_numpy(dtype=float)
@@ -388,14 +391,6 @@ reg_b, reg_0 = regions[cfg.beta_chosen], regions[0.0]
 ratio = lambda col: max(float(col[cfg.beta_chosen]), 0.0) / max(float(col[0.0]), 0.05)  # noqa: E731
 ratio_noise, ratio_task = ratio(noisy_last["noise"]), ratio(noisy_last["task"])
 last_noisy = bits[(bits.layer == last) & (bits.representation == "noisy z")]
-
-
-def selectivity_of(after: pd.Series, before: pd.Series) -> float:
-    """Share of the nuisance bits lost minus share of the task bits lost, last block, noisy z: ``after`` and
-    ``before`` are bits by target. Estimates below 0 count as 0; the ``before`` side is floored at 0.05 bits."""
-    lost = lambda a, b: 1 - max(float(a), 0.0) / max(float(b), 0.05)  # noqa: E731
-    nuis = lambda t: t[NUISANCES].clip(lower=0).sum()  # noqa: E731
-    return lost(nuis(after), nuis(before)) - lost(after["task"], before["task"])
 
 
 def bits_of(model: str, beta: float, seed: int | None = None) -> pd.Series:
@@ -408,21 +403,22 @@ seeds_chosen = sorted(ida_rows[ida_rows.beta == cfg.beta_chosen].seed)
 # measurability (added after seed 0): the beta = 0 estimate's 90 % lower bound, first seed, against the 0.05 floor
 lo_0 = last_noisy[(last_noisy.model == "information dropout") & (last_noisy.beta == 0.0)
                   & (last_noisy.seed == cfg.seed)].set_index("target")["bits_lo"]
-noise_lo0, nuis_lo0 = float(lo_0["noise"]), float(lo_0[NUISANCES].clip(lower=0).sum())
+noise_lo0, nuis_lo0 = float(lo_0["noise"]), nuisance_bits(lo_0, NUISANCES)
 # each seed's learned network against the same seed's beta = 0 network; the asserted value is their mean
-selectivity_seeds = [selectivity_of(bits_of("information dropout", cfg.beta_chosen, s),
-                                    bits_of("information dropout", 0.0, s)) for s in seeds_chosen]
-selectivity = float(np.mean(selectivity_seeds))
+# share of the last block's nuisance bits lost minus share of its task bits lost (`ibcore.info.selectivity`)
+selectivity_seeds = [selectivity(bits_of("information dropout", cfg.beta_chosen, s),
+                                 bits_of("information dropout", 0.0, s), NUISANCES) for s in seeds_chosen]
+selectivity_learned = float(np.mean(selectivity_seeds))
 # the control: fixed noise matched to the first seed's learned alpha, against the first seed's beta = 0 network
-selectivity_fixed = selectivity_of(bits_of("fixed noise", cfg.beta_chosen), bits_of("information dropout", 0.0, cfg.seed))
+selectivity_fixed = selectivity(bits_of("fixed noise", cfg.beta_chosen), bits_of("information dropout", 0.0, cfg.seed),
+                                NUISANCES)
 fixed_row = results[results.model == "fixed noise"].iloc[0]
 fixed_bits = bits_of("fixed noise", cfg.beta_chosen)
 rho_depth = float(pd.Series(alphas_active).rank().corr(pd.Series(np.arange(len(alphas_active))).rank()))
 gap_changes = [rb["digit - clutter"] - r0["digit - clutter"] for (_, rb), (_, r0) in zip(reg_b.iterrows(), reg_0.iterrows())
                if rb.block > 1]  # blocks 2 to depth
-log_gap_change = float(np.median([rb["digit - clutter"] - r0["digit - clutter"] for (_, rb), (_, r0) in zip(reg_b.iterrows(), reg_0.iterrows())
-                                  if rb.block > 1]))
-last_bits = lambda model: bits[(bits.model == model) & (bits.layer == last) & (bits.representation == "noisy z")].set_index("target")["bits"]  # noqa: E731
+log_gap_change = float(np.median(gap_changes))
+last_bits = lambda model: last_noisy[last_noisy.model == model].set_index("target")["bits"]  # noqa: E731
 drop_name = f"dropout p={cfg.dropout:g}"
 drop_bits, ln_bits = last_bits(drop_name), last_bits("information dropout, log-normal prior")
 drop_acc = results[results.model == drop_name]["test_acc"].iloc[0]
@@ -430,9 +426,9 @@ ln_acc = results[results.model.str.contains("log-normal")]["test_acc"].iloc[0]
 # the beta > 0 whose test accuracy is closest to plain dropout's, for claim 5
 matched = (ida.test_acc.drop(0.0) - drop_acc).abs().idxmin()
 acc_gap_5 = abs(float(ida.test_acc[matched]) - float(drop_acc))
-ln_nuis = float(ln_bits[NUISANCES].clip(lower=0).sum())
+ln_nuis = nuisance_bits(ln_bits, NUISANCES)
 ln_task_change = float(ln_bits["task"] - noisy_last.loc[0.0, "task"])
-drop_minus_id = float(drop_bits[NUISANCES].clip(lower=0).sum() - nuis_last[matched])
+drop_minus_id = nuisance_bits(drop_bits, NUISANCES) - float(nuis_last[matched])
 alphas_other = results[results.model.str.endswith(f"{other} convention")][alpha_cols].iloc[0].to_numpy(dtype=float)
 acc_other = results[results.model.str.endswith(f"{other} convention")]["test_acc"].iloc[0]
 units = [c * (cfg.canvas // 2 ** (i + 1)) ** 2 for i, c in enumerate(arch.channels)]
@@ -453,11 +449,11 @@ glue_values({"units_first": units[0], "units_last": units[-1], "depth": depth, "
              "other": other, "acc_other": acc_other,
              "nuis0": nuis_last[0.0], "nuisb": nuis_last[cfg.beta_chosen],
              "acc0_noisy": acc0_noisy, "accb_noisy": accb_noisy, "accb_trained_bn": accb_trained_bn,
-             "selectivity": selectivity, "selectivity_fixed": selectivity_fixed,
+             "selectivity": selectivity_learned, "selectivity_fixed": selectivity_fixed,
              "selectivity_seeds": ", ".join(f"{v:.2f}" for v in selectivity_seeds),
              "matched_alphas": ", ".join(f"{a:.2f}" for a in matched_alphas),
              "acc_fixed": fixed_row["test_acc"], "acc_fixed_noisy": fixed_row["test_acc_noisy"],
-             "task_fixed": fixed_bits["task"], "nuis_fixed": fixed_bits[NUISANCES].clip(lower=0).sum(),
+             "task_fixed": fixed_bits["task"], "nuis_fixed": nuisance_bits(fixed_bits, NUISANCES),
              "taskb": noisy_last.loc[cfg.beta_chosen, "task"], "task0": noisy_last.loc[0.0, "task"],
              "noiseb_clean": clean_last.loc[cfg.beta_chosen, "noise"], "epochs": cfg.epochs,
              "alphas_active": ", ".join(f"{a:.2f}" for a in alphas_active), "n_train": f"{cfg.n_train:,}"})
@@ -601,8 +597,8 @@ claims.report("1acc", slide="8-9", claim=f"accuracy cost of beta = {cfg.beta_cho
               "beta = 0's (noise-free network, batch norm re-estimated without noise)", value=accb - acc0, unit="accuracy", op=">=", threshold=-0.02,
               verdict=verdict_by_margin(accb - acc0 + 0.02, 0.0), rule="supports if the cost is under 2 points, "
                                                                        "contradicts otherwise")
-selectivity_gap = selectivity - selectivity_fixed
-verdict_2 = ("inconclusive" if nuis_lo0 < 0.05 else "supports" if selectivity >= 0.1 and selectivity_gap > 0.1
+selectivity_gap = selectivity_learned - selectivity_fixed
+verdict_2 = ("inconclusive" if nuis_lo0 < 0.05 else "supports" if selectivity_learned >= 0.1 and selectivity_gap > 0.1
              else "contradicts" if selectivity_gap < -0.1 else "inconclusive")
 claims.report("2", slide="8-9", claim=f"selectivity: at beta = {cfg.beta_chosen:g} the last block (noisy z) loses a larger "
               "share of its nuisance bits than of its task bits, against beta = 0, more than with fixed noise of the "

@@ -131,3 +131,20 @@ def test_block_representations_pool_large_maps_and_probe_blocks_reads_each_block
         assert all(r["bits_lo"] <= r["bits"] <= r["bits_hi"] for r in rows)
     with pytest.raises(ValueError, match="labels"):
         probe_blocks([informative(y_fit)], {"t": y_fit}, [informative(y_eval)], {"t": y_eval}, ["a", "b"])
+
+
+def test_selectivity_is_nuisance_share_lost_minus_task_share_lost():
+    from ibcore.info.selectivity import nuisance_bits, selectivity
+
+    before = {"task": 2.0, "noise": 0.4, "clutter": 0.1, "distractor": -0.2}
+    after = {"task": 1.0, "noise": 0.1, "clutter": -0.05, "distractor": 0.0}
+    nuis = ["noise", "clutter", "distractor"]
+    assert nuisance_bits(before, nuis) == pytest.approx(0.5)  # the negative estimate counts as 0
+    # nuisances 0.5 -> 0.1: 80 % lost; task 2 -> 1: 50 % lost
+    assert selectivity(after, before, nuis) == pytest.approx(0.8 - 0.5)
+    assert selectivity(before, before, nuis) == pytest.approx(0.0)
+    # a before side under the floor is read as the floor: 0.02 -> 0.01 bits is 80 % of 0.05 lost, not 50 %
+    tiny = {"task": 2.0, "noise": 0.02}
+    assert selectivity({"task": 2.0, "noise": 0.01}, tiny, ["noise"]) == pytest.approx(0.8)
+    with pytest.raises(ValueError, match="floor"):
+        selectivity(after, before, nuis, floor=0.0)

@@ -3,6 +3,8 @@
 - ``decomposition``: the KL decomposition of a VAE's posterior (chapter 1).
 - ``probes``: probe-based information in bits (chapters 3-6).
 - ``pacbayes``: PAC-Bayes bounds (chapter 6).
+- ``selectivity``: nuisance bits lost against task bits lost (chapters 3-4; imported from its module, not
+  re-exported here, so that the other chapters' sweep keys do not depend on it).
 
 The names chapters import (``from ibcore.info import kl_decomposition``) are re-exported here.
 """
