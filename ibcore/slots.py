@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["SlotAEConfig", "SlotAE", "SlotAttention"]
+__all__ = ["SlotAEConfig", "SlotAE", "SlotAttention", "compose_glimpses", "batched_posterior"]
 
 _OUTSIDE = 10.0  # mask logit given to canvas pixels outside a slot's glimpse: -10 (sigmoid 5e-5)
 
@@ -66,6 +66,41 @@ def _grid(side: int) -> torch.Tensor:
     c = (torch.arange(side, dtype=torch.float32) * 2 + 1) / side - 1
     y, x = torch.meshgrid(c, c, indexing="ij")
     return torch.stack([x.reshape(-1), y.reshape(-1)], -1)
+
+
+def compose_glimpses(glimpse: torch.Tensor, centres: torch.Tensor, canvas: int, background: torch.Tensor,
+                     presence: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Paste K glimpses per image on the canvas and mix them with a background (AIR's decoder, Eslami et al.
+    2016, section 2; the mixture of MONet, Burgess et al. 2019, eq. 1).
+
+    ``glimpse`` (B, K, 2, G, G): appearance logits and mask logits of each object; ``centres`` (B, K, 2): where
+    each glimpse's centre goes, canvas coordinates (x, y) in [-1, 1]; ``background`` (2,): the background's
+    mask logit and grey-level logit, the same at every pixel; ``presence`` (B, K) (default all 1) scales each
+    object's mask after the softmax, the rest going to the background, so an absent object paints nothing.
+    An inverse spatial transformer (``affine_grid`` / ``grid_sample``, Jaderberg et al. 2015, eq. 1) pastes a
+    glimpse at one glimpse pixel per canvas pixel; outside its glimpse an object's mask logit is -10.
+    Returns ``mean`` (B, 1, H, W), ``masks`` (B, K+1, H, W, background last), ``appearance`` (B, K, H, W).
+    Used by :class:`SlotAE` and :class:`ibcore.cells.GridAE`.
+    """
+    b, k, _, g, _ = glimpse.shape
+    glimpse = glimpse.reshape(b * k, 2, g, g)
+    glimpse = torch.stack([torch.sigmoid(glimpse[:, 0]), glimpse[:, 1] + _OUTSIDE], 1)  # 0 outside after padding
+    # inverse spatial transformer: canvas point u -> glimpse point (u - t) * canvas / glimpse
+    # (the sampling grid of affine_grid with theta = [[s, 0, -s t_x], [0, s, -s t_y]], written out: a
+    # translation and a scale need no batched matrix product, which cost a tenth of a training step)
+    s = canvas / g
+    base = _grid(canvas).view(1, canvas, canvas, 2).to(glimpse)  # canvas pixel centres (x, y)
+    grid = s * (base - centres.reshape(b * k, 1, 1, 2))
+    pasted = F.grid_sample(glimpse, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    pasted = pasted.view(b, k, 2, canvas, canvas)
+    appearance, logits = pasted[:, :, 0], pasted[:, :, 1] - _OUTSIDE  # (B, K, H, W) each
+    bg_logit = background[0].expand(b, 1, canvas, canvas)
+    masks = torch.softmax(torch.cat([logits, bg_logit], 1), dim=1)  # (B, K+1, H, W)
+    if presence is not None:  # an absent object's share of every pixel goes to the background
+        obj = masks[:, :-1] * presence[..., None, None]
+        masks = torch.cat([obj, 1 - obj.sum(1, keepdim=True)], 1)
+    mean = (masks[:, :-1] * appearance).sum(1, keepdim=True) + masks[:, -1:] * torch.sigmoid(background[1])
+    return {"mean": mean, "masks": masks, "appearance": appearance}
 
 
 class SlotAttention(nn.Module):
@@ -192,27 +227,9 @@ class SlotAE(nn.Module):
         """Render latents z (B, K, 2 + what) with presence probabilities (B, K) (default: all 1):
         ``mean`` (B, 1, H, W), ``masks`` (B, K+1, H, W), ``appearance`` (B, K, H, W)."""
         b, k, _ = z.shape
-        cfg = self.cfg
-        g, size = cfg.glimpse, cfg.canvas
-        glimpse = self.glimpse_decoder(z[..., 2:].reshape(b * k, -1)).view(b * k, 2, g, g)  # appearance, mask logits
-        glimpse = torch.stack([torch.sigmoid(glimpse[:, 0]), glimpse[:, 1] + _OUTSIDE], 1)  # 0 outside after padding
-        # inverse spatial transformer: canvas point u -> glimpse point (u - t) * canvas / glimpse
-        s = size / g
-        t = z[..., :2].reshape(b * k, 2)
-        theta = torch.zeros(b * k, 2, 3, device=z.device, dtype=z.dtype)
-        theta[:, 0, 0] = theta[:, 1, 1] = s
-        theta[:, :, 2] = -s * t
-        grid = F.affine_grid(theta, [b * k, 2, size, size], align_corners=False)
-        pasted = F.grid_sample(glimpse, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-        pasted = pasted.view(b, k, 2, size, size)
-        appearance, logits = pasted[:, :, 0], pasted[:, :, 1] - _OUTSIDE  # (B, K, H, W) each
-        bg_logit = self.background[0].expand(b, 1, size, size)
-        masks = torch.softmax(torch.cat([logits, bg_logit], 1), dim=1)  # (B, K+1, H, W)
-        if presence is not None:  # an absent slot's share of every pixel goes to the background
-            obj = masks[:, :-1] * presence[..., None, None]
-            masks = torch.cat([obj, 1 - obj.sum(1, keepdim=True)], 1)
-        mean = (masks[:, :-1] * appearance).sum(1, keepdim=True) + masks[:, -1:] * torch.sigmoid(self.background[1])
-        return {"mean": mean, "masks": masks, "appearance": appearance}
+        g = self.cfg.glimpse
+        glimpse = self.glimpse_decoder(z[..., 2:].reshape(b * k, -1)).view(b, k, 2, g, g)
+        return compose_glimpses(glimpse, z[..., :2], self.cfg.canvas, self.background, presence)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         mu, logvar, presence, attn = self.encode(x)  # (B, K, L), (B, K, L), (B, K), (B, N, K+1)
@@ -225,19 +242,26 @@ class SlotAE(nn.Module):
         return {**self.decode(z, gate), "mu": mu, "logvar": logvar, "z": z, "presence": presence, "gate": gate,
                 "attn": attn}
 
-    @torch.no_grad()
     def posterior(self, x: torch.Tensor, batch_size: int = 512) -> dict[str, torch.Tensor]:
-        """In eval mode and batches: ``mu``, ``logvar`` (N, K, L), ``presence`` (N, K), and the ``masks``
-        (N, K+1, H, W) and ``mean`` of the posterior means decoded with the slots of presence > 0.5 (no
-        gradients). The slots' initial noise comes from torch's global generator."""
-        was = self.training
-        self.eval()
-        out: dict[str, list[torch.Tensor]] = {"mu": [], "logvar": [], "presence": [], "masks": [], "mean": []}
-        for i in range(0, len(x), batch_size):
-            mu, logvar, presence, _ = self.encode(x[i:i + batch_size])
-            dec = self.decode(mu, (presence > 0.5).to(mu.dtype))
-            for name, value in (("mu", mu), ("logvar", logvar), ("presence", presence), ("masks", dec["masks"]),
-                                ("mean", dec["mean"])):
-                out[name].append(value)
-        self.train(was)
-        return {name: torch.cat(v) for name, v in out.items()}
+        """:func:`batched_posterior` of this model; the slots' initial noise comes from torch's global
+        generator."""
+        return batched_posterior(self, x, batch_size)
+
+
+@torch.no_grad()
+def batched_posterior(model: nn.Module, x: torch.Tensor, batch_size: int = 512) -> dict[str, torch.Tensor]:
+    """An object model's posterior in eval mode and batches (no gradients): ``mu``, ``logvar`` (N, K, L),
+    ``presence`` (N, K), and the ``masks`` (N, K+1, H, W) and ``mean`` of the posterior means decoded with the
+    objects of presence > 0.5. ``model`` has ``encode(x)`` returning ``mu, logvar, presence, ...`` and
+    ``decode(z, presence)``: :class:`SlotAE` and :class:`ibcore.cells.GridAE`."""
+    was = model.training
+    model.eval()
+    out: dict[str, list[torch.Tensor]] = {"mu": [], "logvar": [], "presence": [], "masks": [], "mean": []}
+    for i in range(0, len(x), batch_size):
+        mu, logvar, presence = model.encode(x[i:i + batch_size])[:3]
+        dec = model.decode(mu, (presence > 0.5).to(mu.dtype))
+        for name, value in (("mu", mu), ("logvar", logvar), ("presence", presence), ("masks", dec["masks"]),
+                            ("mean", dec["mean"])):
+            out[name].append(value)
+    model.train(was)
+    return {name: torch.cat(v) for name, v in out.items()}
