@@ -116,10 +116,11 @@ CHAPTER_SIZES: dict[str, dict[str, dict[str, Any]]] = {
         # same schedule: Adam at lr, linear warm-up over `warmup` of the steps, cosine decay, clip); n_train:
         # training scenes drawn once (1-3 objects); n_eval: held-out scenes (their first half fits the read-outs
         # and chooses the controls' settings, the second half scores them and every other statistic); n_four:
-        # held-out 4-object scenes. The grid model's recipe (glimpse, shift, the presence prior held at
-        # prior_start for `hold` of the steps then geometric to prior_end by `anneal_end`, the Concrete's
-        # temperature tau_start -> tau_end) was fixed before the seed-0 pilot (bench/pilot_07.py) and not
-        # tuned on it. Book: 2,500 steps of each model (~106 ms a step for the grid model, ~70 ms for the VAE,
+        # held-out 4-object scenes. These numbers (glimpse, shift, the presence prior held at prior_start for
+        # `hold` of the steps then geometric to prior_end by `anneal_end`, the Concrete's temperature
+        # tau_start -> tau_end) were fixed before the seed-0 pilot (bench/pilot_07.py) and not varied in it;
+        # the model's changes adopted from the pilot (one grey level per glimpse, z_what from the crop,
+        # presence inside the softmax) are in ibcore/cells.py and the chapter. Book: 2,500 steps of each model (~106 ms a step for the grid model, ~70 ms for the VAE,
         # batch 64 on 2 CPU threads), sized for the chapter's 10 minutes, not for the verdicts.
         "smoke": dict(steps=30, batch_size=16, n_train=512, n_eval=192, n_four=48, log_every=10, canvas=32,
                       lr=1e-3, warmup=0.05, clip=1.0, glimpse=14, shift=1.0, prior_start=0.5, prior_end=0.1,

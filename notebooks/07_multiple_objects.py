@@ -85,7 +85,7 @@ probe_fit, test = held[: cfg.n_eval // 2], held[cfg.n_eval // 2:]
 # an integer position and a grey level; grey levels differ within a scene, so two overlapping objects stay
 # distinguishable, and objects are drawn back to front, so a later one occludes an earlier one. A scene in
 # which an object keeps less than half of its pixels is redrawn, so every object counted can be seen. The
-# canvas is 32 px and not 48: the object model's decoder runs once per cell, and a 48 px canvas has 2.25 times
+# canvas is 32 px and not 48: the object model's decoder runs once per cell, and a 48 px canvas has (48/32)² times
 # the pixels that the encoder, the paste and the likelihood run over. {glue:text}`n_train` training scenes
 # are drawn once; the {glue:text}`n_eval` held-out scenes come from another random stream: the first half
 # fits the read-outs and chooses the controls' settings, the second half gives every number below.
@@ -108,8 +108,9 @@ probe_fit, test = held[: cfg.n_eval // 2], held[cfg.n_eval // 2:]
 #
 # A decoder renders $z^{\mathrm{what}}_k$ into a glimpse, one grey level and a mask, which a spatial
 # transformer {cite}`jaderberg2015spatial` pastes at $z^{\mathrm{where}}_k$; the cells' masks and a constant
-# background are normalised by a softmax (as in MONet {cite}`burgess2019monet`), each cell's share scaled by
-# its presence. The loss is
+# background are normalised by a softmax (as in MONet {cite}`burgess2019monet`), and each cell's share is then
+# multiplied by its presence, the rest going to the background, so an absent cell paints nothing (as SPACE
+# weights an object's alpha by its presence). The loss is
 #
 # $$
 # \mathcal{L} = -\log p(x \mid z_{1..K}) + \beta \sum_k \Big[\rho_k\, \mathrm{KL}\big(q(z_k\mid x)\,\|\,\mathcal{N}(0, I)\big)
@@ -171,25 +172,49 @@ pd.DataFrame({"model": ["grid of cells", "one vector"],
 # %% [markdown]
 # The table shows the last logged training batch of each model (nats per image).
 #
-# **Why this model** (chosen on seed 0, on 512 validation scenes from a stream the chapter never uses;
-# `bench/pilot_07.py`, every run in the table below, each with the code as it stood then). At this budget a
-# Slot Attention autoencoder {cite}`locatello2020object` with a broadcast decoder cut the canvas into regions
-# (issue 19's measurement), and an earlier draft of this chapter, Slot Attention inference with AIR's glimpse
-# decoder (`ibcore.slots.SlotAE`), put its slots on one object. The grid model was then piloted one change at
-# a time, as a plan written before the pilot listed them: the base recipe (`r1_base`, 600 then 1,500 steps;
-# the 1,500-step run done twice gives the same numbers), one grey level per glimpse instead of one per pixel
-# (`r1_flatgrey`: with a grey level per pixel, a mask and a grey level trade off, and the masks stay soft),
-# and $z^{\mathrm{what}}$ read from the crop (`r1_crop`), then the last at the chapter's budget
-# (`r1_crop_2500_full`), which is the recipe used here. One grey level per glimpse *lowered* the FG-ARI at
-# 1,500 steps ({glue:text}`pilot_flat_ari:.2f` against {glue:text}`pilot_base_ari:.2f`) and was kept for the reason given, not for its score; the crop with a grey
-# level per pixel was not tried. The plan's bar for asserting the claims (FG-ARI 0.75 and a count right on
-# 60 % of the validation scenes) was not reached: see the claim check. The validation scores are the pilot's
-# development numbers, not evidence.
+# **Why this model** (chosen on seed 0, on {glue:text}`n_val` validation scenes drawn from a stream the chapter
+# never uses; `bench/pilot_07.py`; every run is in the table below, each with the code as it stood then).
+# Before it, a Slot Attention autoencoder {cite}`locatello2020object` with a broadcast decoder cut the canvas
+# into regions at this budget (issue 19's measurement), and an earlier draft of this chapter, Slot Attention
+# inference with AIR's glimpse decoder (`ibcore.slots.SlotAE`), put its slots on one object. The plan written
+# before the pilot named the grid model; at most three one-knob changes (a later or softer prior annealing,
+# the shift's range, $z^{\mathrm{what}}$ read from the crop); a bar for asserting the claims (FG-ARI
+# {glue:text}`pilot_ari_bar` and a count right on {glue:text}`pilot_count_bar` of the validation scenes); and,
+# if the grid failed, a repaired Slot Attention model. What was run:
+#
+# - before any training, the fixed grids and the untrained model on the validation scenes: the best grid
+#   scores {glue:text}`p0_best_grid:.2f`, the untrained model counts {glue:text}`p0_untrained_count:.2f` of the
+#   scenes right (first row);
+# - the base recipe (`r1_base`, 600 then 1,500 steps; the 1,500-step run twice, with the same numbers);
+# - one grey level per glimpse (`r1_flatgrey`, not in the plan: the reconstructions showed soft masks, and
+#   with a grey level per pixel a mask and a grey level trade off). It *lowered* the FG-ARI at 1,500 steps
+#   ({glue:text}`pilot_flat_ari:.2f` against {glue:text}`pilot_base_ari:.2f`) and was kept for the reason
+#   given, not for its score; the crop with a grey level per pixel was not tried;
+# - $z^{\mathrm{what}}$ from the crop (`r1_crop`, planned), then at the chapter's budget (`r1_crop_2500_full`):
+#   the recipe used here, with FG-ARI {glue:text}`pilot_ari:.2f` and a count right on {glue:text}`pilot_count:.2f`;
+# - a Gaussian mixture likelihood (`r1_crop_mixture_2500`, not planned): the highest FG-ARI of these runs
+#   ({glue:text}`pilot_mixture_ari:.2f`), but it over-counted, and it was not adopted;
+# - after a review of this chapter: presence inside the softmax (`r1_crop_gated_2500`, each cell's mask logit
+#   shifted by the log of its presence, so that an absent cell takes no share from the others). It collapsed:
+#   a relaxed presence near 0 still leaves a cell with a large mask logit most of a pixel, so cells learned to
+#   draw while absent, and in evaluation (presence thresholded) no cell was present. Not adopted. Its ms a step
+#   is inflated: other jobs ran beside it.
+#
+# The planned prior and shift changes and the Slot Attention fallback were not tried. No run reached the bar
+# (see the claim check). The validation scores are development numbers, not evidence.
 
 # %%
-pilot_runs = [r for r in json.loads(Path("../results/pilots/07_seed0.json").read_text()) if "evals" in r]
+PILOT_RUN = "r1_crop_2500_full"  # the pilot run of the recipe used here
+PILOT_ARI_BAR, PILOT_COUNT_BAR = 0.75, 0.6  # the pilot plan's bar for asserting the claims
+runs_07 = json.loads(Path("../results/pilots/07_seed0.json").read_text())
+p0 = next(r for r in runs_07 if "grid_fg_ari" in r)  # no training: fixed grids and the untrained model
+pilot_runs = [r for r in runs_07 if "evals" in r]
 pilot = {r["name"]: r["evals"][-1] for r in pilot_runs}  # each run's last validation scores
+n_val = pilot_runs[0]["args"]["n_val"]
 pilots = pd.DataFrame([
+    {"pilot": "no training: best grid | untrained count", "steps": 0, "ms a step": np.nan,
+     "fg_ari": max(p0["grid_fg_ari"].values()), "count_acc": p0["untrained"]["count_acc"],
+     "extra_present": p0["untrained"]["extra_present"], "bg_share": np.nan, "step": 0}] + [
     {"pilot": r["name"], "steps": r["args"]["steps"], "ms a step": r["ms_per_step"], **r["evals"][-1]}
     for r in pilot_runs
 ]).drop(columns="step").rename(columns={"fg_ari": "FG-ARI (2-3 objects)", "count_acc": "count right",
@@ -270,20 +295,22 @@ plots.glue_figure("fig-07-fg-ari", plots.scores_by_count(seg_table, "fg_ari", "f
 #
 # On scenes with 2-3 objects the object model scores {glue:text}`ari_model:.3f`, the best fixed grid
 # {glue:text}`ari_best:.3f` and the model's own cells, as fixed regions, {glue:text}`ari_cells:.3f`. The
-# background component takes {glue:text}`bg_share_pct:.1f` % of the true background pixels, and also
-# {glue:text}`fg_lost_pct:.1f` % of the objects' pixels: the masks are soft at the objects' edges, and there
-# the background's share is the largest. Two diagnostics, chosen after the pilot showed this and not
-# claims: with the background left out of the argmax (each object pixel to the cell with the largest mask),
-# the FG-ARI would be {glue:text}`ari_cells_only:.3f`; and a fourth pilot with a Gaussian mixture likelihood
-# (`r1_crop_mixture` in the table above: a pixel split between two components pays about log 2 nats, which
-# pushes masks to be hard, as in MONet and IODINE) did not reach the pilot's bar either and over-counted,
-# so the chapter keeps the recipe its pilot plan named.
+# background is one component of the model by construction (no cell has to take it), so that it takes
+# {glue:text}`bg_share_pct:.1f` % of the true background pixels is not evidence of anything; it also takes
+# {glue:text}`fg_lost_pct:.1f` % of the objects' pixels. Where they go is a diagnostic, chosen after the pilot
+# and not a claim: with the background left out of the argmax (each object pixel to the cell with the largest
+# mask) the FG-ARI would be {glue:text}`ari_cells_only:.3f`. Two hypotheses for the lost pixels, neither
+# measured here: soft masks at the objects' edges; and absent cells, whose share of a pixel goes to the
+# background, taking part of an object next to them (the variant that removes this, in the pilot table,
+# collapsed). On scenes with one object any pixel given to the background splits the object, which is why the
+# model's FG-ARI there is far below 1.
 #
 # ## Counting
 #
-# A cell is counted as present when $\rho_k > 0.5$. The control is the same count read from an **untrained**
-# object model of the same architecture (initialised from seed {glue:text}`untrained_seed`), on the same
-# scenes; guessing the most frequent count would score {glue:text}`majority:.3f`.
+# A cell is counted as present when $\rho_k > 0.5$. The control is **guessing the most frequent count** of
+# the probe-fit scenes, scored on the test scenes ({glue:text}`majority:.3f`). The same count read from an
+# untrained model of the same architecture (initialised from seed {glue:text}`untrained_seed`) is shown too,
+# but it cannot pass: at initialisation about half of the {glue:text}`slots` cells are present in every scene.
 
 # %%
 seed_everything(1000 * cfg.seed + 107)  # an init seed outside the confirmation seeds 1-5
@@ -293,7 +320,8 @@ count = {name: (post[name]["presence"] > 0.5).sum(1) for name in post}
 count_acc = float((count["test"] == test.counts).float().mean())
 count_acc_four = float((count["four"] == four.counts).float().mean())
 count_acc_untrained = float(((untrained_presence > 0.5).sum(1) == test.counts).float().mean())
-majority = float(test.counts.bincount().max() / len(test))
+mode = int(probe_fit.counts.bincount().argmax())  # the most frequent count, on the probe-fit scenes
+majority = float((test.counts == mode).float().mean())
 pd.crosstab(pd.Series(test.counts.numpy(), name="objects"), pd.Series(count["test"].numpy(), name="present cells"))
 
 # %% [markdown]
@@ -303,17 +331,20 @@ pd.crosstab(pd.Series(test.counts.numpy(), name="objects"), pd.Series(count["tes
 #
 # ## One cell per object?
 #
-# Each object is matched to one cell by the Hungarian algorithm on the overlap of its true mask with the
-# cells' segments (`ibcore.metrics.match_objects`). How much of the object's factors does that cell carry?
-# A ridge read-out (`ibcore.metrics.ridge_r2`, its strength chosen by leave-one-out on the probe-fit scenes)
-# predicts the object's position, scale, grey level and shape (one-hot) from the cell's posterior mean: its
-# position on the canvas (the cell's centre plus its offset; the raw $z^{\mathrm{where}}$ is relative to the
-# cell) and its {glue:text}`what` appearance numbers, {glue:text}`cell_latent` numbers in all. We report the
-# held-out $R^2$ averaged over those factors (orientation is left out: the square's and the ellipse's
-# symmetries make it ambiguous). The control is the same read-out from a block of the same size of the single
-# vector: its {glue:text}`latents` latents cut into {glue:text}`slots` blocks, objects ranked left to right, and
-# each rank given the block that predicts it best on the probe-fit scenes (a choice that favours the control).
-# The single vector's whole code is read out too: the information may be there, spread over blocks.
+# Which cell describes which object? Without labels, as the control below is read: objects are ranked left to
+# right, and the object of rank r is read from the r-th present cell from the left (one read-out per rank).
+# With labels, for comparison: each object's cell is matched by the Hungarian algorithm on the overlap of its
+# true mask with the cells' segments (`ibcore.metrics.match_objects`), an oracle choice. A ridge read-out
+# (`ibcore.metrics.ridge_r2`, its strength chosen by leave-one-out on the probe-fit scenes) predicts the
+# object's position, scale, grey level and shape (one-hot) from the cell's posterior mean: its position on the
+# canvas (the cell's centre plus its offset; the raw $z^{\mathrm{where}}$ is relative to the cell) and its
+# {glue:text}`what` appearance numbers, {glue:text}`cell_latent` numbers in all. We report held-out $R^2$ per
+# factor and averaged over factors (orientation is left out: the square's and the ellipse's symmetries make
+# it ambiguous). The control is the same read-out from a block of the same size of the single vector: its
+# {glue:text}`latents` latents cut into {glue:text}`slots` blocks, and each rank given the block that predicts
+# it best on the probe-fit scenes (the best of {glue:text}`slots` blocks, chosen on data: a choice that favours
+# the control). The single vector's whole code is read out too: the information may be there, spread over
+# blocks.
 
 # %%
 TARGETS = ("posX", "posY", "scale", "intensity")
@@ -331,51 +362,88 @@ def object_rows(s, matched=None):
     return y, b, rank, slot
 
 
+def factor_r2(r2: np.ndarray) -> np.ndarray:
+    """R^2 per factor: position x, position y, scale, grey level, shape (its 3 one-hot columns averaged)."""
+    return np.asarray(list(r2[:4]) + [r2[4:].mean()])
+
+
 def mean_r2(r2: np.ndarray) -> float:
-    """R^2 averaged over position x, position y, scale, grey level and shape (its 3 one-hot columns averaged)."""
-    return float(np.mean(list(r2[:4]) + [r2[4:].mean()]))
+    """R^2 averaged over position x, position y, scale, grey level and shape."""
+    return float(factor_r2(r2).mean())
 
 
-def cell_features(name, s):
-    """The matched cell's canvas position and appearance (posterior means) for every object of scenes s."""
+def cell_codes(name):
+    """Each cell's canvas position and appearance (posterior means): (N, K, 2 + what)."""
     mu = post[name]["mu"]
-    code = torch.cat([cell_model.where(mu[..., :2].to(cfg.device)).cpu(), mu[..., 2:]], -1).numpy()  # (N, K, L)
-    matched = match_objects(post[name]["masks"].argmax(1), s.masks, segments=K)
-    y, b, rank, cell = object_rows(s, matched)
-    return code[b, cell], y, matched
+    return torch.cat([cell_model.where(mu[..., :2].to(cfg.device)).cpu(), mu[..., 2:]], -1).numpy()
 
 
-x_fit, y_fit, _ = cell_features("fit", probe_fit)
-x_test, y_test, matched_test = cell_features("test", test)
-r2_cell = mean_r2(ridge_r2(x_fit, y_fit, x_test, y_test))
+def ranked_cells(name):
+    """(N, K) cell order without labels: present cells left to right, then the others by presence."""
+    pres = post[name]["presence"].numpy()
+    x = cell_codes(name)[..., 0]
+    key = np.where(pres > 0.5, x, 10.0 - pres)  # present cells first (x < 1.1), by x; then by presence
+    return np.argsort(key, 1, kind="stable")
+
+
+def by_rank(fit_x, fit_y, fit_rank, test_x, test_y, test_rank):
+    """Per-factor held-out R^2 of a read-out fitted per object rank, averaged over ranks weighted by objects."""
+    per = [factor_r2(ridge_r2(fit_x[fit_rank == r], fit_y[fit_rank == r], test_x[test_rank == r], test_y[test_rank == r]))
+           for r in range(world.max_objects)]
+    return np.average(per, axis=0, weights=[(test_rank == r).sum() for r in range(world.max_objects)])
+
+
+y_f, b_f, rank_f, _ = object_rows(probe_fit)
+y_t, b_t, rank_t, _ = object_rows(test)
+# (1) the cell matched to each object by overlap with its TRUE mask (an oracle choice of the cell)
+matched_fit = match_objects(post["fit"]["masks"].argmax(1), probe_fit.masks, segments=K)
+matched_test = match_objects(post["test"]["masks"].argmax(1), test.masks, segments=K)
+_, _, _, cell_f = object_rows(probe_fit, matched_fit)
+_, _, _, cell_t = object_rows(test, matched_test)
+codes_fit, codes_test = cell_codes("fit"), cell_codes("test")
+r2_oracle = factor_r2(ridge_r2(codes_fit[b_f, cell_f], y_f, codes_test[b_t, cell_t], y_t))
+# (2) without labels, as the control gets its blocks: the object of rank r (left to right) read from the r-th
+# present cell from the left, one read-out per rank
+order_f, order_t = ranked_cells("fit"), ranked_cells("test")
+r2_ranked = by_rank(codes_fit[b_f, order_f[b_f, rank_f]], y_f, rank_f, codes_test[b_t, order_t[b_t, rank_t]], y_t, rank_t)
+r2_cell = float(r2_ranked.mean())
+ob, oo = np.nonzero(test.present.numpy())
+touch = ((post["test"]["masks"].argmax(1)[ob] == torch.as_tensor(cell_t)[:, None, None]) & test.masks[ob, oo]).flatten(1).any(1)
+zero_overlap = float((~touch).float().mean())  # objects matched to a cell whose segment misses them
 
 # The control: blocks of the single vector, one per rank, chosen on the probe-fit scenes (two halves)
 size = cell_cfg.latent
 blocks = vae_mu["fit"].numpy().reshape(len(probe_fit), K, size)
 blocks_test = vae_mu["test"].numpy().reshape(len(test), K, size)
-y_f, b_f, rank_f, _ = object_rows(probe_fit)
-y_t, b_t, rank_t, _ = object_rows(test)
 half = b_f < len(probe_fit) // 2
-choice, r2_blocks = {}, []
+choice = {}
 for r in range(world.max_objects):
     score = [mean_r2(ridge_r2(blocks[b_f[half & (rank_f == r)], j], y_f[half & (rank_f == r)],
                               blocks[b_f[~half & (rank_f == r)], j], y_f[~half & (rank_f == r)]))
              for j in range(K)]
     choice[r] = int(np.argmax(score))
-    fit_r, test_r = rank_f == r, rank_t == r
-    r2_blocks.append((test_r.sum(), mean_r2(ridge_r2(blocks[b_f[fit_r], choice[r]], y_f[fit_r],
-                                                     blocks_test[b_t[test_r], choice[r]], y_t[test_r]))))
-r2_vae_block = float(sum(n * v for n, v in r2_blocks) / sum(n for n, _ in r2_blocks))
-r2_vae_whole = float(np.average(
-    [mean_r2(ridge_r2(vae_mu["fit"].numpy()[b_f[rank_f == r]], y_f[rank_f == r],
-                      vae_mu["test"].numpy()[b_t[rank_t == r]], y_t[rank_t == r])) for r in range(world.max_objects)],
-    weights=[(rank_t == r).sum() for r in range(world.max_objects)]))
-pd.DataFrame({"read-out": ["matched cell", "best block of the single vector", "the whole single vector"],
-              "latents": [size, size, latents], "mean R2": [r2_cell, r2_vae_block, r2_vae_whole]}).round(3)
+pick_f, pick_t = np.vectorize(choice.get)(rank_f), np.vectorize(choice.get)(rank_t)
+r2_block = by_rank(blocks[b_f, pick_f], y_f, rank_f, blocks_test[b_t, pick_t], y_t, rank_t)
+r2_whole = by_rank(vae_mu["fit"].numpy()[b_f], y_f, rank_f, vae_mu["test"].numpy()[b_t], y_t, rank_t)
+r2_vae_block, r2_vae_whole, r2_cell_oracle = float(r2_block.mean()), float(r2_whole.mean()), float(r2_oracle.mean())
+readouts = pd.DataFrame([r2_ranked, r2_oracle, r2_block, r2_whole], columns=["posX", "posY", "scale", "grey", "shape"],
+                        index=["r-th present cell from the left", "cell matched on the true mask (oracle)",
+                               "best block of the single vector", "the whole single vector"])
+readouts.insert(0, "latents", [size, size, size, latents])
+readouts["mean"] = readouts[["posX", "posY", "scale", "grey", "shape"]].mean(1)
+readouts.round(3)
 
 # %% [markdown]
-# One cell carries $R^2$ = {glue:text}`r2_cell:.3f` of its object's factors; the best block of the single
-# vector {glue:text}`r2_vae_block:.3f`, and the whole single vector {glue:text}`r2_vae_whole:.3f`.
+# Held-out $R^2$ per factor (rows: read-outs). Read without labels, the r-th present cell carries a mean
+# $R^2$ of {glue:text}`r2_cell:.3f` of its object's factors (the claim's statistic); the cell matched on the
+# true mask {glue:text}`r2_cell_oracle:.3f` ({glue:text}`zero_overlap_pct:.1f` % of the objects are matched to
+# a cell whose segment does not touch them); the best block of the single vector {glue:text}`r2_vae_block:.3f`,
+# and the whole single vector {glue:text}`r2_vae_whole:.3f`. Read the table by factor before the mean: a cell's
+# position comes partly from *which* cell it is (its centre is part of its features), so the position columns
+# favour the cells by construction, and the appearance columns (scale, grey level, shape) are where "its own
+# description" is tested. The single vector is matched in latents, steps, batches, optimiser, β and
+# likelihood, not in tuning (the recipe was piloted on the object model only) or in rate (its KL is
+# {glue:text}`kl_vae:.1f` nats against the object model's {glue:text}`kl_cells:.1f`).
 # {numref}`fig-07-traversals` moves one cell's latents and leaves the others where they are.
 
 # %%
@@ -403,25 +471,35 @@ plots.glue_figure("fig-07-traversals", plots.slot_traversals(cell_model, x0, obj
 # The KL of the object model is a sum over cells (the loss above, with the prior's final $\rho_0$). On
 # held-out scenes, the cells matched to objects hold {glue:text}`kl_object_share_pct:.1f` % of it; the single
 # vector's KL is {glue:text}`kl_vae:.2f` nats against the object model's {glue:text}`kl_cells:.2f`. Reported
-# with a verdict: supports if the share is above 90 %, contradicts if below 50 %, inconclusive in between
-# (fixed a priori).
+# with a verdict: supports if the share is above {glue:text}`rate_hi` %, contradicts if below
+# {glue:text}`rate_lo` %, inconclusive in between (the rule was written for the 4-slot draft of this chapter
+# and carried over). With {glue:text}`slots` cells the rule has a floor it did not have with 4 slots: every
+# absent cell still pays $\mathrm{KL}(\mathrm{Bern}(0)\,\|\,\mathrm{Bern}(\rho_0)) = \log\frac{1}{1-\rho_0}$
+# nats, so the cells not matched to objects hold at least {glue:text}`rate_floor_pct:.1f` % of the rate here
+# by construction. Without the presence terms (the Gaussian KL of where and what alone, a diagnostic
+# chosen after the review of the first run), the matched cells hold {glue:text}`kl_gauss_share_pct:.1f` %.
 
 # %%
 p_test = post["test"]
-kl_cell = (gaussian_kl(p_test["mu"], p_test["logvar"]).sum(-1) * p_test["presence"]).numpy()  # (N, K)
+kl_gauss = (gaussian_kl(p_test["mu"], p_test["logvar"]).sum(-1) * p_test["presence"]).numpy()  # (N, K)
 rho = p_test["presence"].clamp(1e-6, 1 - 1e-6)
 pr = cfg.prior_end
-kl_cell = kl_cell + (rho * torch.log(rho / pr) + (1 - rho) * torch.log((1 - rho) / (1 - pr))).numpy()
+kl_pres = (rho * torch.log(rho / pr) + (1 - rho) * torch.log((1 - rho) / (1 - pr))).numpy()
+kl_cell = kl_gauss + kl_pres
 is_object = np.zeros_like(kl_cell, dtype=bool)
 for i, row in enumerate(matched_test.numpy()):
     is_object[i, row[row >= 0]] = True
 kl_object_share = float(kl_cell[is_object].sum() / kl_cell.sum())
+kl_gauss_share = float(kl_gauss[is_object].sum() / kl_gauss.sum())
+rate_floor = float((~is_object).sum(1).mean() * np.log(1 / (1 - pr)) / kl_cell.sum(1).mean())
 kl_vector = gaussian_kl(*vae_post["test"]).sum(1).numpy()  # (N,) nats
 kl_vae = float(kl_vector.mean())
 rate = pd.DataFrame({"objects": test.counts.numpy(), "cells' KL": kl_cell.sum(1), "one vector's KL": kl_vector})
 rate.groupby("objects").mean().round(2)
 
 # %% tags=["hide-input"]
+ARI_BAR, COUNT_BAR, R2_BAR = 0.7, 0.6, 0.5  # the claims' thresholds, fixed before any model was trained
+RATE_HI, RATE_LO, MARGIN = 90.0, 50.0, 0.05  # reported rules, written for the draft
 ari_four = seg_table[seg_table["count"] == 4].groupby("method")["fg_ari"].mean()
 ari_four_model, ari_four_best = float(ari_four["grid of cells (model)"]), float(ari_four[f"best fixed grid ({best_k} regions)"])
 generalisation = ari_four_model - ari_four_best
@@ -436,33 +514,47 @@ glue_values({
     "bg_share_pct": 100 * bg_share, "fg_lost_pct": 100 * fg_lost, "ari_cells_only": ari_cells_only,
     "untrained_seed": 1000 * cfg.seed + 107, "majority": majority,
     "count_acc": count_acc, "count_acc_untrained": count_acc_untrained, "count_acc_four": count_acc_four,
-    "r2_cell": r2_cell, "r2_vae_block": r2_vae_block, "r2_vae_whole": r2_vae_whole,
-    "kl_object_share_pct": 100 * kl_object_share, "kl_vae": kl_vae, "kl_cells": float(kl_cell.sum(1).mean()),
+    "r2_cell": r2_cell, "r2_cell_oracle": r2_cell_oracle, "zero_overlap_pct": 100 * zero_overlap,
+    "r2_vae_block": r2_vae_block, "r2_vae_whole": r2_vae_whole,
+    "kl_object_share_pct": 100 * kl_object_share, "kl_gauss_share_pct": 100 * kl_gauss_share,
+    "rate_floor_pct": 100 * rate_floor, "kl_vae": kl_vae, "kl_cells": float(kl_cell.sum(1).mean()),
     "ari_four_model": ari_four_model, "ari_four_best": ari_four_best,
+    "drop_model": ari_model - ari_four_model, "drop_grid": ari_best - ari_four_best,
+    "ari_bar": f"{ARI_BAR:g}", "count_bar_pct": f"{100 * COUNT_BAR:g}", "r2_bar": f"{R2_BAR:g}",
+    "rate_hi": f"{RATE_HI:g}", "rate_lo": f"{RATE_LO:g}", "margin": f"{MARGIN:g}",
+    "n_val": n_val, "pilot_ari_bar": f"{PILOT_ARI_BAR:g}", "pilot_count_bar": f"{100 * PILOT_COUNT_BAR:g} %",
+    "p0_best_grid": max(p0["grid_fg_ari"].values()), "p0_untrained_count": p0["untrained"]["count_acc"],
     "pilot_base_ari": pilot["r1_base_1500"]["fg_ari"], "pilot_flat_ari": pilot["r1_flatgrey_1500"]["fg_ari"],
-    "pilot_full_ari": pilot["r1_crop_2500_full"]["fg_ari"], "pilot_full_count": pilot["r1_crop_2500_full"]["count_acc"],
+    "pilot_mixture_ari": pilot["r1_crop_mixture_2500"]["fg_ari"],
+    "pilot_ari": pilot[PILOT_RUN]["fg_ari"], "pilot_count": pilot[PILOT_RUN]["count_acc"],
 })
 
 # %% [markdown]
 # ## Generalisation to four objects
 #
 # Trained on 1-3 objects, the model meets scenes of 4. Its foreground ARI there is
-# {glue:text}`ari_four_model:.3f`, the best fixed grid's {glue:text}`ari_four_best:.3f`. Reported with a
-# verdict: supports if the model beats the grid by more than 0.05, contradicts if the grid beats it by more
-# than 0.05, inconclusive in between (margin fixed a priori). A grid of cells has no count to exceed: a fifth
-# object needs only a fifth free cell, so this tests the cells' locality more than a learned count.
+# {glue:text}`ari_four_model:.3f`, the best fixed grid's {glue:text}`ari_four_best:.3f` (from 2-3 objects to
+# 4, the model's FG-ARI falls by {glue:text}`drop_model:.3f` and the grid's by {glue:text}`drop_grid:.3f`; the
+# difference at 4 objects also carries the gap already there at 2-3). Reported with a verdict: supports if the
+# model beats the grid by more than {glue:text}`margin`, contradicts if the grid beats it by more than
+# {glue:text}`margin`, inconclusive in between (margin written for the draft). A grid of cells has no count to
+# exceed: a fourth object needs only a fourth free cell, so this tests the cells' locality more than a
+# learned count.
 #
 # ## Claim check
 #
 # Every claim of this chapter is **reported**, none asserted. The thresholds were fixed before any model was
-# trained (in the draft of this chapter, for a slot model, and kept for the grid): FG-ARI 0.7, above the best
-# fixed grid computed from the data alone; a count right on 60 % of scenes, well above guessing the most
-# frequent count (about 1/3); $R^2$ > 0.5 for one cell's read-out. The pilot plan written before the grid
-# model's pilot said: assert them only if the seed-0 pilot reached FG-ARI 0.75 and a count of 0.6 on its
-# validation scenes, else report all three. The pilot's run at this budget reached FG-ARI
-# {glue:text}`pilot_full_ari:.2f` (count {glue:text}`pilot_full_count:.2f`; table above), so all three are reported, each with a verdict rule fixed before this run: **supports** if
-# the statistic passes its threshold and its control does not, **contradicts** if the model does no better
-# than its control, **inconclusive** in between.
+# trained (in the draft of this chapter, for a slot model, and kept for the grid): FG-ARI {glue:text}`ari_bar`,
+# above the best fixed grid computed from the data alone; a count right on {glue:text}`count_bar_pct` % of the
+# scenes, above guessing the most frequent count ({glue:text}`majority:.3f`); $R^2$ > {glue:text}`r2_bar` for
+# one cell's read-out. The pilot plan said: assert them only if the seed-0 pilot reached FG-ARI
+# {glue:text}`pilot_ari_bar` and a count right on {glue:text}`pilot_count_bar` of its validation scenes, else
+# report all three. The pilot's run of the recipe used here reached FG-ARI {glue:text}`pilot_ari:.2f` (count
+# {glue:text}`pilot_count:.2f`; table above), so all three are reported, with a verdict rule written before
+# this chapter's book runs: **supports** if the statistic passes its threshold and its control does not,
+# **contradicts** if the model does no better than its control, **inconclusive** in between. The rule asks
+# for no margin over the control beyond the threshold. The verdicts are about this model at this budget
+# (sized for time, not for the verdicts), not about every model with a latent per object.
 
 # %% tags=["hide-input"]
 def verdict_with_control(value: float, control: float, threshold: float, floor: float) -> str:
@@ -474,35 +566,39 @@ def verdict_with_control(value: float, control: float, threshold: float, floor: 
 
 claims = Claims(chapter="07", scale=cfg.scale, seed=cfg.seed)
 claims.report("segmentation", slide="5", claim="the object model's masks segment scenes of 2-3 objects (FG-ARI)",
-              value=ari_model, op=">", threshold=0.7, unit="FG-ARI (held-out scenes, 2-3 objects)",
+              value=ari_model, op=">", threshold=ARI_BAR, unit="FG-ARI (held-out scenes, 2-3 objects)",
               control=f"the best fixed grid ({best_k} regions, chosen on the probe-fit scenes), same scenes",
               control_value=ari_best,
-              rule="supports if > 0.7 and the grid is not; contradicts if not above the grid; else inconclusive",
-              verdict=verdict_with_control(ari_model, ari_best, 0.7, ari_best),
-              chosen_on="threshold 0.7 fixed before training; reported (not asserted) by the pilot plan")
+              rule=f"supports if > {ARI_BAR:g} and the grid is not; contradicts if not above the grid; else inconclusive",
+              verdict=verdict_with_control(ari_model, ari_best, ARI_BAR, ari_best),
+              chosen_on="threshold fixed before training; reported (not asserted) by the pilot plan")
 claims.report("counting", slide="5", claim="the number of present cells equals the number of objects",
-              value=count_acc, op=">", threshold=0.6, unit="share of held-out scenes counted right",
-              control="an untrained object model of the same architecture, same scenes",
-              control_value=count_acc_untrained,
-              rule="supports if > 0.6 and the untrained model is not; contradicts if not above guessing the most "
-                   "frequent count; else inconclusive",
-              verdict=verdict_with_control(count_acc, count_acc_untrained, 0.6, majority),
-              chosen_on="threshold 0.6 fixed before training; reported (not asserted) by the pilot plan")
-claims.report("object_cells", slide="5", claim="one cell carries its object's factors",
-              value=r2_cell, op=">", threshold=0.5, unit="held-out R2 of a ridge read-out, mean over factors",
-              control="the best-matching block of the same size of the single-vector VAE (matched capacity and budget)",
+              value=count_acc, op=">", threshold=COUNT_BAR, unit="share of held-out scenes counted right",
+              control="guessing the most frequent count of the probe-fit scenes (an untrained model scores "
+                      f"{count_acc_untrained:.2f}: about half its cells are present at initialisation)",
+              control_value=majority,
+              rule=f"supports if > {COUNT_BAR:g} and guessing is not; contradicts if not above guessing; else inconclusive",
+              verdict=verdict_with_control(count_acc, majority, COUNT_BAR, majority),
+              chosen_on="threshold fixed before training; control changed from the untrained model (which cannot "
+                        "pass) to guessing after review; reported (not asserted) by the pilot plan")
+claims.report("object_cells", slide="5", claim="one cell carries its object's factors (read without labels)",
+              value=r2_cell, op=">", threshold=R2_BAR, unit="held-out R2 of a ridge read-out, mean over factors",
+              control="the best of the same-size blocks of the single-vector VAE (matched latents and budget)",
               control_value=r2_vae_block,
-              rule="supports if > 0.5 and the block is not; contradicts if not above the block; else inconclusive",
-              verdict=verdict_with_control(r2_cell, r2_vae_block, 0.5, r2_vae_block),
-              chosen_on="threshold 0.5 fixed before training; reported (not asserted) by the pilot plan")
+              rule=f"supports if > {R2_BAR:g} and the block is not; contradicts if not above the block; else inconclusive",
+              verdict=verdict_with_control(r2_cell, r2_vae_block, R2_BAR, r2_vae_block),
+              chosen_on="threshold fixed before training; cells read by rank without labels (the first run matched "
+                        "them on the true masks) after review; reported (not asserted) by the pilot plan")
 claims.report("four_objects", slide="5", claim="trained on 1-3 objects, the model segments scenes of 4",
               value=generalisation, unit="FG-ARI, model minus best fixed grid, 4 objects", op=">", threshold=0.0,
-              rule="supports if > 0.05, contradicts if < -0.05, else inconclusive",
-              verdict=verdict_by_margin(generalisation, 0.05))
+              rule=f"supports if > {MARGIN:g}, contradicts if < -{MARGIN:g}, else inconclusive",
+              verdict=verdict_by_margin(generalisation, MARGIN))
 claims.report("rate_per_object", slide="5", claim="the rate sits in the cells that hold objects",
               value=100 * kl_object_share, unit="% of the object model's KL in cells matched to objects",
-              op=">", threshold=90.0, rule="supports if > 90 %, contradicts if < 50 %, else inconclusive",
-              verdict="supports" if kl_object_share > 0.9 else "contradicts" if kl_object_share < 0.5 else "inconclusive")
+              op=">", threshold=RATE_HI, rule=f"supports if > {RATE_HI:g} %, contradicts if < {RATE_LO:g} %, else "
+              f"inconclusive (cells not matched to objects hold at least {100 * rate_floor:.1f} % by construction)",
+              verdict="supports" if 100 * kl_object_share > RATE_HI else "contradicts" if 100 * kl_object_share < RATE_LO
+              else "inconclusive")
 claims.record()
 
 # %% tags=["remove-input"]

@@ -46,7 +46,7 @@ def test_cell_geometry_and_glimpse_locality():
     gate[0, 0] = 1
     masks = model.decode(z, gate)["masks"][0]
     assert masks[0, 12:].max() < 1e-3 and masks[0, :, 12:].max() < 1e-3
-    assert masks[1:16].max() == 0  # absent cells paint nothing
+    assert masks[1:16].max() == 0  # absent cells paint nothing (their share goes to the background)
 
 
 def test_crop_is_the_window_at_z_where():
